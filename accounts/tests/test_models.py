@@ -1,0 +1,35 @@
+import pytest
+from django.contrib.auth import authenticate
+
+from accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_user_signs_in_with_email_in_any_case():
+    User.objects.create_user(email="Ada@Example.com", password="a-long-passphrase")
+
+    user = authenticate(username="ada@example.com", password="a-long-passphrase")
+
+    assert user is not None
+    assert user.email == "Ada@example.com"
+
+
+def test_user_without_email_is_refused():
+    with pytest.raises(ValueError, match="email address is required"):
+        User.objects.create_user(email="", password="x")
+
+
+def test_superuser_is_staff_and_superuser():
+    user = User.objects.create_superuser(email="boss@example.com", password="pw")
+
+    assert user.is_staff
+    assert user.is_superuser
+    assert str(user) == "boss@example.com"
+
+
+def test_full_name_falls_back_to_email():
+    user = User(email="someone@example.com")
+
+    assert user.get_full_name() == "someone@example.com"
+    assert user.get_short_name() == "someone@example.com"

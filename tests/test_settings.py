@@ -1,0 +1,71 @@
+"""Settings come from the environment and fail loudly when a secret is missing."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_settings(**env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    clean.pop("DATABASE_URL", None)
+    clean.pop("CACHE_URL", None)
+    code = (
+        "import environ; environ.Env.read_env = lambda *a, **k: None\n"
+        "from config import settings as s\n"
+        "print(s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], "
+        "s.DEBUG, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_missing_secret_key_stops_startup_with_a_clear_message():
+    result = _load_settings()
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_runs_without_a_secret_key():
+    result = _load_settings(DJANGO_DEBUG="true")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_defaults_are_sqlite_and_local_memory():
+    result = _load_settings(DJANGO_SECRET_KEY="k" * 50)
+
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "False",
+        "False",
+        "0",
+    ]
+
+
+def test_urls_select_postgresql_redis_and_production_switches():
+    result = _load_settings(
+        DJANGO_SECRET_KEY="k" * 50,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/showroom",
+        CACHE_URL="redis://127.0.0.1:6379/1",
+        DJANGO_SECURE_COOKIES="true",
+        DJANGO_SECURE_HSTS_SECONDS="31536000",
+    )
+
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "django.core.cache.backends.redis.RedisCache",
+        "False",
+        "True",
+        "31536000",
+    ]
