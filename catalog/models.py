@@ -4,10 +4,18 @@ from pathlib import PurePath
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils import timezone
+from imagekit.models import ImageSpecField
+from pilkit.processors import ResizeToFit
 from treebeard.mp_tree import MP_Node
+
+from catalog.images import validate_product_image
+
+# Widths of the renditions made for each uploaded image, in pixels.
+IMAGE_WIDTHS = (320, 640, 1280)
 
 
 class Category(MP_Node):
@@ -23,6 +31,13 @@ class Category(MP_Node):
         max_length=120,
         unique=True,
         help_text="The last part of the category's address.",
+    )
+    url_path = models.CharField(
+        "address path",
+        max_length=500,
+        unique=True,
+        editable=False,
+        help_text="The slugs from the top category down to this one.",
     )
     description = models.TextField("description", blank=True)
     position = models.PositiveIntegerField(
@@ -52,22 +67,68 @@ class Category(MP_Node):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        # The address path is derived from the tree, so it is kept right
+        # wherever the tree changes: here for new and renamed categories
+        # (including reverts from history), and in `category_move`.
+        old_url_path = self.url_path
+        self.url_path = self.build_url_path()
+        super().save(*args, **kwargs)
+        if old_url_path and old_url_path != self.url_path and not self.is_leaf():
+            self.descendants_url_paths_replace(old_url_path)
+
     def get_absolute_url(self) -> str:
-        return reverse("catalog:category-detail", args=[self.slug])
+        return reverse("catalog:category-detail", args=[self.url_path])
+
+    def descendants_url_paths_replace(self, old_prefix: str) -> None:
+        """Give every descendant's address path this category's new prefix."""
+        Category.objects.filter(
+            path__startswith=self.path, depth__gt=self.depth
+        ).update(
+            url_path=Concat(
+                Value(self.url_path), Substr("url_path", len(old_prefix) + 1)
+            )
+        )
+
+    def build_url_path(self) -> str:
+        if not self.path or self.depth <= 1:
+            return self.slug
+        parent_path = self.path[: -self.steplen]
+        parent_url = (
+            Category.objects.filter(path=parent_path)
+            .values_list("url_path", flat=True)
+            .get()
+        )
+        return f"{parent_url}/{self.slug}"
+
+
+def visibility_condition(now) -> Q:
+    """Whether a product is visible to visitors at `now`.
+
+    The one definition of visibility: the list pages, the product page, the
+    sitemap, search and the API all go through it, and because it is checked
+    against the clock on every query, scheduled products appear and
+    disappear on time without a cron job.
+    """
+    return Q(
+        Q(unpublish_at__isnull=True) | Q(unpublish_at__gt=now),
+        status=Product.Status.PUBLISHED,
+        publish_at__lte=now,
+    )
 
 
 class ProductQuerySet(models.QuerySet):
     def visible(self, *, at=None) -> "ProductQuerySet":
-        """Products a visitor may see: published, and inside their window.
+        """Products a visitor may see."""
+        return self.filter(visibility_condition(at or timezone.now()))
 
-        The window is checked against the clock on every query, so scheduled
-        products appear and disappear on time without a cron job.
-        """
-        now = at or timezone.now()
-        return self.filter(
-            Q(unpublish_at__isnull=True) | Q(unpublish_at__gt=now),
-            status=Product.Status.PUBLISHED,
-            publish_at__lte=now,
+    def with_visibility(self, *, at=None) -> "ProductQuerySet":
+        """Annotate each product with `is_visible`, for staff previews."""
+        condition = visibility_condition(at or timezone.now())
+        return self.annotate(
+            is_visible=models.ExpressionWrapper(
+                condition, output_field=models.BooleanField()
+            )
         )
 
     def with_cards(self) -> "ProductQuerySet":
@@ -191,6 +252,8 @@ class ProductImage(models.Model):
         upload_to=product_image_path,
         width_field="width",
         height_field="height",
+        validators=[validate_product_image],
+        help_text="JPEG, PNG or WebP. Smaller sizes are made on upload.",
     )
     width = models.PositiveIntegerField("width", editable=False, default=0)
     height = models.PositiveIntegerField("height", editable=False, default=0)
@@ -200,6 +263,24 @@ class ProductImage(models.Model):
         help_text="Describes the image for people who cannot see it.",
     )
     position = models.PositiveIntegerField("position", default=0)
+
+    # Renditions are made when the image is saved (the "optimistic" strategy
+    # in settings), never while a visitor waits; their names are computed,
+    # so showing them costs no query and no storage check.
+    w320 = ImageSpecField(source="image", processors=[ResizeToFit(320, upscale=False)])
+    w640 = ImageSpecField(source="image", processors=[ResizeToFit(640, upscale=False)])
+    w1280 = ImageSpecField(
+        source="image", processors=[ResizeToFit(1280, upscale=False)]
+    )
+    w320_webp = ImageSpecField(
+        source="image", processors=[ResizeToFit(320, upscale=False)], format="WEBP"
+    )
+    w640_webp = ImageSpecField(
+        source="image", processors=[ResizeToFit(640, upscale=False)], format="WEBP"
+    )
+    w1280_webp = ImageSpecField(
+        source="image", processors=[ResizeToFit(1280, upscale=False)], format="WEBP"
+    )
 
     class Meta:
         verbose_name = "product image"
@@ -211,3 +292,23 @@ class ProductImage(models.Model):
 
     def __str__(self) -> str:
         return self.alt_text
+
+    def renditions(self, *, webp: bool) -> list[tuple[str, int]]:
+        """(url, width) of each rendition, smallest first, without duplicates.
+
+        Images narrower than a target width are not enlarged, so that
+        rendition has the image's own width and is left out when it repeats.
+        """
+        suffix = "_webp" if webp else ""
+        seen = set()
+        result = []
+        for target in IMAGE_WIDTHS:
+            width = min(target, self.width) if self.width else target
+            if width in seen:
+                continue
+            seen.add(width)
+            result.append((getattr(self, f"w{target}{suffix}").url, width))
+        return result
+
+    def height_for(self, width: int) -> int:
+        return round(self.height * width / self.width) if self.width else 0

@@ -6,6 +6,8 @@ app_name = "catalog"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("categories/<slug:slug>/", views.category_detail, name="category-detail"),
+    path("products/", views.product_list, name="product-list"),
     path("products/<slug:slug>/", views.product_detail, name="product-detail"),
+    path("search/", views.search, name="search"),
+    path("categories/<path:url_path>/", views.category_detail, name="category-detail"),
 ]

@@ -1,34 +1,103 @@
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import patch_cache_control
 
+from catalog import seo
+from catalog.listing import SORTS, product_listing
 from catalog.models import Category, Product
+from catalog.selectors import (
+    categories_matching,
+    category_choices,
+    category_lineage,
+    category_lineage_and_children,
+    related_products,
+    top_categories,
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    visible = Product.objects.visible().with_cards()
     return render(
         request,
         "catalog/home.html",
         {
-            "categories": Category.objects.filter(depth=1).order_by("position", "name"),
-            "products": Product.objects.visible().with_cards()[:12],
+            "featured": list(visible.filter(featured=True).order_by("-publish_at")[:8]),
+            "categories": top_categories(),
+            "newest": list(visible.order_by("-publish_at", "-pk")[:8]),
         },
     )
 
 
-def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    category = get_object_or_404(Category, slug=slug)
-    products = (
-        Product.objects.visible()
-        .with_cards()
-        .filter(category__path__startswith=category.path)
+def _list_context(listing, **extra) -> dict:
+    return {
+        "listing": listing,
+        "page_obj": listing.page,
+        "products": listing.products,
+        "sorts": [(key, label) for key, (label, _) in SORTS.items()],
+        **extra,
+    }
+
+
+def product_list(request: HttpRequest) -> HttpResponse:
+    listing = product_listing(request.GET)
+    context = _list_context(listing, category_choices=category_choices())
+    return render(request, "catalog/product_list.html", context)
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    listing = product_listing(request.GET)
+    suggestions = []
+    if listing.values.get("q") and not listing.products:
+        suggestions = categories_matching(listing.terms)
+    context = _list_context(
+        listing, category_choices=category_choices(), suggestions=suggestions
     )
-    return render(
-        request,
-        "catalog/category_detail.html",
-        {"category": category, "products": products[:24]},
+    return render(request, "catalog/search.html", context)
+
+
+def category_detail(request: HttpRequest, url_path: str) -> HttpResponse:
+    category = get_object_or_404(Category, url_path=url_path.strip("/"))
+    lineage, children = category_lineage_and_children(category)
+    listing = product_listing(request.GET, category=category)
+    context = _list_context(
+        listing,
+        category=category,
+        lineage=lineage,
+        children=children,
+        canonical_url=request.build_absolute_uri(category.get_absolute_url()),
     )
+    return render(request, "catalog/category_detail.html", context)
+
+
+def _staff_may_preview(request: HttpRequest) -> bool:
+    user = request.user
+    return user.is_active and user.is_staff and user.has_perm("catalog.view_product")
 
 
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    product = get_object_or_404(Product.objects.visible().with_cards(), slug=slug)
-    return render(request, "catalog/product_detail.html", {"product": product})
+    product = get_object_or_404(
+        Product.objects.with_cards().with_visibility(), slug=slug
+    )
+    is_visible = product.is_visible
+    if not is_visible and not _staff_may_preview(request):
+        raise Http404("No such product.")
+    lineage = category_lineage(product.category)
+    response = render(
+        request,
+        "catalog/product_detail.html",
+        {
+            "product": product,
+            "preview": not is_visible,
+            "lineage": lineage,
+            "related": related_products(product),
+            "canonical_url": request.build_absolute_uri(product.get_absolute_url()),
+            "json_ld": seo.product_json_ld(request, product, lineage),
+            "currency": settings.CATALOG_CURRENCY,
+        },
+    )
+    if not is_visible:
+        # A preview must never be stored by a shared cache or indexed.
+        patch_cache_control(response, private=True, no_store=True)
+        response["X-Robots-Tag"] = "noindex"
+    return response

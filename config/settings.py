@@ -56,7 +56,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 INSTALLED_APPS = [
     "accounts",
     "catalog",
+    "imagekit",
     "django.contrib.admin",
+    "django.contrib.sites",
+    "django.contrib.flatpages",
+    "django.contrib.sitemaps",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -77,6 +81,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Flat pages belong to a site; sitemap links use this site's domain, which
+# staff set under "Sites" in the admin (or SITE_DOMAIN on first migrate).
+SITE_ID = 1
+SITE_DOMAIN = env.str("SITE_DOMAIN", default="localhost:8000")
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -182,3 +190,9 @@ LOGGING = {
 
 # Catalog
 CATALOG_CURRENCY = env.str("CATALOG_CURRENCY", default="EUR")
+CATALOG_MAX_IMAGE_BYTES = env.int("CATALOG_MAX_IMAGE_BYTES", default=10 * 1024 * 1024)
+CATALOG_PAGE_SIZE = 24
+
+# Image renditions are made when an image is saved, not when a page shows it.
+IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.Optimistic"
+IMAGEKIT_CACHEFILE_DIR = "renditions"

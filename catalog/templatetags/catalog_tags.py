@@ -1,12 +1,20 @@
+import json
 from decimal import Decimal
 
 from django import template
 from django.conf import settings
-from django.utils.safestring import SafeString
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from catalog.markdown import markdown_to_html
+from catalog.models import ProductImage
 
 register = template.Library()
+
+# The characters that could end a <script> element or start a comment
+# inside it, escaped as Django's json_script does.
+_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
 @register.filter
@@ -18,3 +26,44 @@ def markdown(text: str) -> SafeString:
 def money(amount: Decimal) -> str:
     """Format a price with the site's currency, e.g. "1,250.00 EUR"."""
     return f"{amount:,.2f} {settings.CATALOG_CURRENCY}"
+
+
+@register.filter
+def json_ld(data) -> SafeString:
+    """Structured data in a script element that page content cannot break."""
+    payload = json.dumps(data, cls=DjangoJSONEncoder).translate(_SCRIPT_ESCAPES)
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(payload),  # noqa: S308 - JSON with the breaking characters escaped.
+    )
+
+
+@register.inclusion_tag("includes/picture.html")
+def picture(image: ProductImage, sizes: str, *, eager: bool = False) -> dict:
+    """A responsive <picture>: WebP first, the original format as fallback."""
+    fallback = image.renditions(webp=False)
+    src, width = fallback[min(1, len(fallback) - 1)]
+    return {
+        "image": image,
+        "sizes": sizes,
+        "eager": eager,
+        "src": src,
+        "width": width,
+        "height": image.height_for(width),
+        "srcset": ", ".join(f"{url} {w}w" for url, w in fallback),
+        "webp_srcset": ", ".join(
+            f"{url} {w}w" for url, w in image.renditions(webp=True)
+        ),
+    }
+
+
+@register.filter
+def get_item(mapping: dict | None, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def page_url(listing, number: int) -> str:
+    """The link to page `number` of a listing, keeping its filters."""
+    query = listing.querystring(page=number if number > 1 else None)
+    return f"?{query}" if query else "?"

@@ -1,0 +1,166 @@
+"""Filtering, sorting, searching and paging the product list."""
+
+import hashlib
+from dataclasses import dataclass, field
+
+from django import forms
+from django.conf import settings
+from django.core.paginator import InvalidPage, Page, Paginator
+from django.http import Http404, QueryDict
+from django.utils.functional import cached_property
+
+from catalog import search
+from catalog.cache import cached
+from catalog.models import Category, Product, ProductQuerySet
+
+SORTS = {
+    "newest": ("Newest", ("-publish_at", "-pk")),
+    "price": ("Price, low to high", ("price", "pk")),
+    "-price": ("Price, high to low", ("-price", "pk")),
+    "name": ("Name", ("name", "pk")),
+}
+RELEVANCE = "relevance"
+
+
+class ProductFilterForm(forms.Form):
+    """The list's query string. Invalid values are dropped, never an error."""
+
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    category = forms.SlugField(required=False)
+    min_price = forms.DecimalField(
+        label="Min price", required=False, min_value=0, max_digits=10, decimal_places=2
+    )
+    max_price = forms.DecimalField(
+        label="Max price", required=False, min_value=0, max_digits=10, decimal_places=2
+    )
+    in_stock = forms.BooleanField(label="In stock only", required=False)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[(RELEVANCE, "Relevance")]
+        + [(key, label) for key, (label, _) in SORTS.items()],
+    )
+
+    def valid_values(self) -> dict:
+        self.is_valid()
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "", False)
+        }
+
+
+class CountCachingPaginator(Paginator):
+    """A paginator whose total comes from the cache when it can.
+
+    Counting every matching row on each request would scan the table once it
+    holds a million products; the count is kept per filter set instead.
+    """
+
+    def __init__(self, object_list, per_page, *, count_key: str):
+        super().__init__(object_list, per_page)
+        self.count_key = count_key
+
+    @cached_property
+    def count(self) -> int:
+        return cached(self.count_key, self.object_list.count, timeout=120)
+
+
+@dataclass
+class Listing:
+    page: Page
+    values: dict
+    form: ProductFilterForm
+    terms: list[str] = field(default_factory=list)
+    highlights: dict = field(default_factory=dict)
+    capped: bool = False
+
+    @property
+    def products(self) -> list[Product]:
+        return self.page.object_list
+
+    @property
+    def sort(self) -> str:
+        return self.values.get("sort", RELEVANCE if self.terms else "newest")
+
+    def querystring(self, **changes) -> str:
+        """The current filters as a query string, with `changes` applied."""
+        query = QueryDict(mutable=True)
+        for name, value in {**self.values, **changes}.items():
+            if value not in (None, "", False):
+                query[name] = "1" if value is True else str(value)
+        return query.urlencode()
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return int(raw or 1)
+    except ValueError:
+        return 1
+
+
+def _filtered(queryset: ProductQuerySet, values: dict, category: Category | None):
+    if category is not None:
+        queryset = queryset.filter(category__path__startswith=category.path)
+    if "min_price" in values:
+        queryset = queryset.filter(price__gte=values["min_price"])
+    if "max_price" in values:
+        queryset = queryset.filter(price__lte=values["max_price"])
+    if values.get("in_stock"):
+        queryset = queryset.filter(stock__gt=0)
+    return queryset
+
+
+def _page(paginator: Paginator, number: int) -> Page:
+    try:
+        return paginator.page(number)
+    except InvalidPage as error:
+        raise Http404("No such page.") from error
+
+
+def product_listing(params: QueryDict, *, category: Category | None = None) -> Listing:
+    """The page of visible products that the query string asks for.
+
+    `category` fixes the category (the category page); otherwise the
+    `category` parameter may choose one. Both include the whole subtree.
+    """
+    form = ProductFilterForm(params)
+    values = form.valid_values()
+    if category is None and "category" in values:
+        category = Category.objects.filter(slug=values["category"]).first()
+        if category is None:
+            del values["category"]
+    terms = search.search_terms(values.get("q", ""))
+    if values.get("sort") == RELEVANCE:
+        # Relevance is the default order of a search and means nothing
+        # without one; either way it needs no parameter.
+        del values["sort"]
+    queryset = _filtered(Product.objects.visible(), values, category)
+    number = _page_number(params.get("page"))
+    per_page = settings.CATALOG_PAGE_SIZE
+
+    if terms:
+        order = SORTS[values["sort"]][1] if "sort" in values else None
+        ids = search.ranked_ids(queryset, terms, order_by=order)
+        page = _page(Paginator(ids, per_page), number)
+        page_ids = list(page.object_list)
+        by_pk = Product.objects.filter(pk__in=page_ids).with_cards().in_bulk()
+        page.object_list = [by_pk[pk] for pk in page_ids if pk in by_pk]
+        return Listing(
+            page=page,
+            values=values,
+            form=form,
+            terms=terms,
+            highlights=search.highlights(page_ids, terms),
+            capped=len(ids) >= search.CANDIDATE_LIMIT,
+        )
+
+    order = SORTS[values.get("sort", "newest")][1]
+    filters = sorted((k, str(v)) for k, v in values.items() if k != "sort")
+    key_source = repr((filters, category.pk if category else None))
+    count_key = "count:" + hashlib.sha256(key_source.encode()).hexdigest()[:32]
+    paginator = CountCachingPaginator(
+        queryset.with_cards().order_by(*order), per_page, count_key=count_key
+    )
+    page = _page(paginator, number)
+    page.object_list = list(page.object_list)
+    return Listing(page=page, values=values, form=form)

@@ -1,0 +1,239 @@
+"""Full-text search over products, on PostgreSQL or SQLite.
+
+PostgreSQL keeps a weighted `tsvector` column with a GIN index; SQLite keeps
+an FTS5 table. Database triggers keep both in step with every write (the
+admin, bulk inserts, imports, reverts and category renames alike), which no
+Python hook could promise. Both use an English stemmer, so "lamps" finds
+"lamp" on either engine.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+# Only this many best matches are ranked and paged through, so a one-letter
+# query cannot make the database rank the whole catalog.
+CANDIDATE_LIMIT = 1000
+MAX_TERMS = 8
+_WORD = re.compile(r"\w+")
+_START, _STOP = "\x02", "\x03"
+
+# Weights: the name (and SKU) counts most, then the summary, the category
+# names, and the description.
+_PG_CATEGORY_NAMES = """
+    coalesce((SELECT string_agg(a.name, ' ' ORDER BY a.depth)
+              FROM catalog_category a, catalog_category c
+              WHERE c.id = NEW.category_id AND c.path LIKE a.path || '%%'), '')
+"""
+PG_INSTALL = [
+    "ALTER TABLE catalog_product ADD COLUMN IF NOT EXISTS search_vector tsvector",
+    f"""
+    CREATE OR REPLACE FUNCTION catalog_product_search_vector() RETURNS trigger AS $$
+    BEGIN
+      NEW.search_vector :=
+        setweight(to_tsvector('english', coalesce(NEW.name, '')), 'A') ||
+        setweight(to_tsvector('english', coalesce(NEW.sku, '')), 'A') ||
+        setweight(to_tsvector('english', coalesce(NEW.summary, '')), 'B') ||
+        setweight(to_tsvector('english', {_PG_CATEGORY_NAMES}), 'C') ||
+        setweight(to_tsvector('english', coalesce(NEW.description, '')), 'D');
+      RETURN NEW;
+    END
+    $$ LANGUAGE plpgsql
+    """,
+    "DROP TRIGGER IF EXISTS catalog_product_search_vector ON catalog_product",
+    """
+    CREATE TRIGGER catalog_product_search_vector
+    BEFORE INSERT OR UPDATE OF name, sku, summary, description, category_id
+    ON catalog_product FOR EACH ROW
+    EXECUTE FUNCTION catalog_product_search_vector()
+    """,
+    """
+    CREATE OR REPLACE FUNCTION catalog_category_search_touch() RETURNS trigger AS $$
+    BEGIN
+      IF NEW.name IS DISTINCT FROM OLD.name OR NEW.path IS DISTINCT FROM OLD.path
+      THEN
+        UPDATE catalog_product SET name = name WHERE category_id IN (
+          SELECT id FROM catalog_category WHERE path LIKE NEW.path || '%%');
+      END IF;
+      RETURN NULL;
+    END
+    $$ LANGUAGE plpgsql
+    """,
+    "DROP TRIGGER IF EXISTS catalog_category_search_touch ON catalog_category",
+    """
+    CREATE TRIGGER catalog_category_search_touch
+    AFTER UPDATE OF name, path ON catalog_category FOR EACH ROW
+    EXECUTE FUNCTION catalog_category_search_touch()
+    """,
+    """
+    CREATE INDEX IF NOT EXISTS catalog_product_search_gin
+    ON catalog_product USING gin (search_vector)
+    """,
+]
+PG_BACKFILL = "UPDATE catalog_product SET name = name WHERE search_vector IS NULL"
+
+_SQLITE_ROW = """
+    SELECT p.id, p.name, p.sku, p.summary, p.description,
+      (SELECT group_concat(a.name, ' ') FROM catalog_category a
+       WHERE c.path LIKE a.path || '%%')
+    FROM catalog_product p JOIN catalog_category c ON c.id = p.category_id
+"""
+_SQLITE_FTS_INSERT = (
+    "INSERT INTO catalog_product_fts(rowid, name, sku, summary, description, "
+    "categories) "
+)
+SQLITE_INSTALL = [
+    """
+    CREATE VIRTUAL TABLE IF NOT EXISTS catalog_product_fts USING fts5(
+      name, sku, summary, description, categories,
+      tokenize = 'porter unicode61')
+    """,
+    f"""
+    CREATE TRIGGER IF NOT EXISTS catalog_product_fts_insert
+    AFTER INSERT ON catalog_product BEGIN
+      {_SQLITE_FTS_INSERT} {_SQLITE_ROW} WHERE p.id = new.id;
+    END
+    """,
+    f"""
+    CREATE TRIGGER IF NOT EXISTS catalog_product_fts_update
+    AFTER UPDATE OF name, sku, summary, description, category_id
+    ON catalog_product BEGIN
+      DELETE FROM catalog_product_fts WHERE rowid = old.id;
+      {_SQLITE_FTS_INSERT} {_SQLITE_ROW} WHERE p.id = new.id;
+    END
+    """,
+    """
+    CREATE TRIGGER IF NOT EXISTS catalog_product_fts_delete
+    AFTER DELETE ON catalog_product BEGIN
+      DELETE FROM catalog_product_fts WHERE rowid = old.id;
+    END
+    """,
+    f"""
+    CREATE TRIGGER IF NOT EXISTS catalog_category_fts_update
+    AFTER UPDATE OF name, path ON catalog_category BEGIN
+      DELETE FROM catalog_product_fts WHERE rowid IN (
+        SELECT p.id FROM catalog_product p
+        JOIN catalog_category c ON c.id = p.category_id
+        WHERE c.path LIKE new.path || '%%');
+      {_SQLITE_FTS_INSERT} {_SQLITE_ROW} WHERE c.path LIKE new.path || '%%';
+    END
+    """,
+]
+SQLITE_BACKFILL = (
+    f"{_SQLITE_FTS_INSERT} {_SQLITE_ROW} "
+    "WHERE p.id NOT IN (SELECT rowid FROM catalog_product_fts)"
+)
+
+
+def search_index_install(db: BaseDatabaseWrapper) -> None:
+    """Create the search column or table and its triggers; safe to repeat.
+
+    Runs from a migration and again after every `migrate`, because SQLite
+    rebuilds a table (dropping its triggers) whenever a migration alters it.
+    """
+    if db.vendor == "postgresql":
+        statements = [*PG_INSTALL, PG_BACKFILL]
+    elif db.vendor == "sqlite":
+        statements = [*SQLITE_INSTALL, SQLITE_BACKFILL]
+    else:
+        return
+    with db.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement.replace("%%", "%"))
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of a query, lower-cased; punctuation cannot inject syntax."""
+    return _WORD.findall(text.lower())[:MAX_TERMS]
+
+
+def _fts_match(terms: Sequence[str]) -> str:
+    return " ".join(f'"{term}"' for term in terms)
+
+
+def ranked_ids(queryset: QuerySet, terms: Sequence[str], order_by=None) -> list[int]:
+    """Ids of `queryset` rows matching every term, best first.
+
+    With `order_by`, the matching rows are returned in that order instead of
+    by rank. At most CANDIDATE_LIMIT ids are returned.
+    """
+    if not terms:
+        return []
+    text = " ".join(terms)
+    if connection.vendor == "postgresql":
+        query = "plainto_tsquery('english', %s)"
+        matching = queryset.filter(
+            RawSQL(f"search_vector @@ {query}", [text], output_field=BooleanField())
+        )
+        if order_by:
+            ordered = matching.order_by(*order_by)
+        else:
+            candidates = matching.order_by().values("pk")[:CANDIDATE_LIMIT]
+            ordered = (
+                queryset.model.objects.filter(pk__in=candidates)
+                .annotate(rank=RawSQL(f"ts_rank(search_vector, {query})", [text]))
+                .order_by("-rank", "pk")
+            )
+        return list(ordered.values_list("pk", flat=True)[:CANDIDATE_LIMIT])
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rowid FROM catalog_product_fts WHERE catalog_product_fts "
+            "MATCH %s ORDER BY bm25(catalog_product_fts, 10.0, 10.0, 4.0, 1.0, "
+            "2.0), rowid LIMIT %s",
+            [_fts_match(terms), CANDIDATE_LIMIT],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    allowed = queryset.filter(pk__in=ids)
+    if order_by:
+        return list(allowed.order_by(*order_by).values_list("pk", flat=True))
+    kept = set(allowed.values_list("pk", flat=True))
+    return [pk for pk in ids if pk in kept]
+
+
+@dataclass(frozen=True)
+class Highlight:
+    name: SafeString
+    summary: SafeString
+
+
+def _marked(text: str) -> SafeString:
+    return mark_safe(  # noqa: S308 - escaped first, then only <mark> added.
+        escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
+    )
+
+
+def highlights(ids: Sequence[int], terms: Sequence[str]) -> dict[int, Highlight]:
+    """Name and summary of each product with the matched words in <mark>."""
+    if not ids or not terms:
+        return {}
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            options = f"StartSel={_START}, StopSel={_STOP}, HighlightAll=true"
+            cursor.execute(
+                "SELECT id, ts_headline('english', name, q, %s), "
+                "ts_headline('english', summary, q, %s) FROM catalog_product, "
+                "plainto_tsquery('english', %s) q "
+                f"WHERE id IN ({placeholders})",
+                [options, options, " ".join(terms), *ids],
+            )
+        else:
+            cursor.execute(
+                "SELECT rowid, highlight(catalog_product_fts, 0, char(2), char(3)), "
+                "highlight(catalog_product_fts, 2, char(2), char(3)) "
+                "FROM catalog_product_fts WHERE catalog_product_fts MATCH %s "
+                f"AND rowid IN ({placeholders})",
+                [_fts_match(terms), *ids],
+            )
+        rows = cursor.fetchall()
+    return {
+        pk: Highlight(_marked(name), _marked(summary)) for pk, name, summary in rows
+    }
