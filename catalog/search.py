@@ -28,21 +28,30 @@ _START, _STOP = "\x02", "\x03"
 # Weights: the name (and SKU) counts most, then the summary, the category
 # names, and the description.
 _PG_CATEGORY_NAMES = """
-    coalesce((SELECT string_agg(a.name, ' ' ORDER BY a.depth)
-              FROM catalog_category a, catalog_category c
-              WHERE c.id = NEW.category_id AND c.path LIKE a.path || '%%'), '')
+    (SELECT string_agg(a.name, ' ' ORDER BY a.depth)
+     FROM catalog_category a, catalog_category c
+     WHERE c.id = NEW.category_id AND c.path LIKE a.path || '%%')
 """
+
+
+def _pg_words(column: str) -> str:
+    # PostgreSQL's parser reads "SR-0000005" as a word and a negative number;
+    # splitting on punctuation first makes it index the words a visitor
+    # types, the same ones `search_terms` and SQLite's tokenizer see.
+    return f"regexp_replace(coalesce({column}, ''), '[^[:alnum:]]+', ' ', 'g')"
+
+
 PG_INSTALL = [
     "ALTER TABLE catalog_product ADD COLUMN IF NOT EXISTS search_vector tsvector",
     f"""
     CREATE OR REPLACE FUNCTION catalog_product_search_vector() RETURNS trigger AS $$
     BEGIN
       NEW.search_vector :=
-        setweight(to_tsvector('english', coalesce(NEW.name, '')), 'A') ||
-        setweight(to_tsvector('english', coalesce(NEW.sku, '')), 'A') ||
-        setweight(to_tsvector('english', coalesce(NEW.summary, '')), 'B') ||
-        setweight(to_tsvector('english', {_PG_CATEGORY_NAMES}), 'C') ||
-        setweight(to_tsvector('english', coalesce(NEW.description, '')), 'D');
+        setweight(to_tsvector('english', {_pg_words("NEW.name")}), 'A') ||
+        setweight(to_tsvector('english', {_pg_words("NEW.sku")}), 'A') ||
+        setweight(to_tsvector('english', {_pg_words("NEW.summary")}), 'B') ||
+        setweight(to_tsvector('english', {_pg_words(_PG_CATEGORY_NAMES)}), 'C') ||
+        setweight(to_tsvector('english', {_pg_words("NEW.description")}), 'D');
       RETURN NEW;
     END
     $$ LANGUAGE plpgsql
