@@ -131,13 +131,17 @@ class ProductQuerySet(models.QuerySet):
             )
         )
 
-    def with_cards(self) -> "ProductQuerySet":
-        """Everything a product card shows, in a fixed number of queries."""
+    def with_images(self) -> "ProductQuerySet":
+        """Products with their category and ordered images, in two queries."""
         return self.select_related("category").prefetch_related(
             models.Prefetch(
                 "images", queryset=ProductImage.objects.order_by("position", "pk")
             )
         )
+
+    def with_cards(self) -> "ProductQuerySet":
+        """What a product card shows; the long description is not read."""
+        return self.with_images().defer("description")
 
 
 class Product(models.Model):

@@ -77,7 +77,7 @@ def _staff_may_preview(request: HttpRequest) -> bool:
 
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = get_object_or_404(
-        Product.objects.with_cards().with_visibility(), slug=slug
+        Product.objects.with_images().with_visibility(), slug=slug
     )
     is_visible = product.is_visible
     if not is_visible and not _staff_may_preview(request):

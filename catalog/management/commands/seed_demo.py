@@ -1,6 +1,9 @@
 """Fill an empty catalog with demo categories, products and images."""
 
-from django.core.management.base import BaseCommand
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError
 
 from catalog.demo import demo_catalog_create
 from catalog.models import Product
@@ -18,9 +21,25 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, products: int, **options) -> None:
+        if products < 1:
+            raise CommandError("--products must be at least 1.")
         existing = Product.objects.count()
         if existing:
             self.stdout.write(f"The catalog has {existing} products; nothing to do.")
             return
-        made = demo_catalog_create(products=products)
-        self.stdout.write(self.style.SUCCESS(f"Created {made} demo products."))
+        started = time.monotonic()
+        progress = self._progress if sys.stdout.isatty() else None
+        made = demo_catalog_create(products=products, progress=progress)
+        if progress:
+            self.stdout.write("")
+        seconds = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(f"Created {made} demo products in {seconds:.1f} s.")
+        )
+
+    def _progress(self, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total
+        bar = "#" * filled + "-" * (width - filled)
+        self.stdout.write(f"\r[{bar}] {done}/{total}", ending="")
+        self.stdout.flush()
