@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 
 
 class StaffTwoFactorMiddleware:
@@ -22,9 +21,16 @@ class StaffTwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func, view_args, view_kwargs
+    ) -> HttpResponse | None:
+        match = request.resolver_match
         if (
             settings.STAFF_MFA_REQUIRED
-            and request.path.startswith(reverse("admin:index"))
+            and match is not None
+            and "admin" in match.namespaces
             and request.user.is_authenticated
             and request.user.is_staff
             and not Authenticator.objects.filter(
@@ -37,4 +43,4 @@ class StaffTwoFactorMiddleware:
                 "authenticator app to open the admin.",
             )
             return redirect("mfa_activate_totp")
-        return self.get_response(request)
+        return None

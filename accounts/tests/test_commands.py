@@ -2,8 +2,8 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
-from django.test import RequestFactory
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from accounts.models import User
 
