@@ -231,3 +231,36 @@ def test_email_change_takes_effect_only_after_the_new_address_is_verified(client
     assert list(
         EmailAddress.objects.filter(user=user).values_list("email", flat=True)
     ) == ["new@example.com"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"],
+)
+def test_allauth_pages_use_the_site_layout(client, path):
+    page = client.get(path).content.decode()
+
+    assert page.startswith("<!doctype html>")
+    assert '<link rel="stylesheet" href="/static/css/site.css">' in page
+    assert '<a class="skip-link" href="#main">' in page
+    assert '<form class="stack-form"' in page
+
+
+def test_account_pages_use_the_site_layout_with_the_account_menu(client):
+    client.force_login(make_user())
+
+    for path in ["/accounts/email/", "/accounts/password/change/", "/accounts/2fa/"]:
+        page = client.get(path).content.decode()
+        assert '<link rel="stylesheet" href="/static/css/site.css">' in page, path
+        assert '<nav class="account-nav" aria-label="Account">' in page, path
+
+
+def test_header_offers_sign_in_and_sign_up_or_account_and_sign_out(client):
+    page = client.get("/").content.decode()
+    assert 'href="/accounts/login/">Sign in</a>' in page
+    assert 'href="/accounts/signup/">Sign up</a>' in page
+
+    client.force_login(make_user())
+    page = client.get("/").content.decode()
+    assert 'href="/accounts/profile/">Account</a>' in page
+    assert 'method="post" action="/accounts/logout/"' in page
