@@ -21,7 +21,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(PYTHON) -c "import secrets; print('DJANGO_SECRET_KEY=' + secrets.token_urlsafe(50))" > .env
 	@echo "Wrote .env with a new secret key."
 
+# `make run` is for one person on their own machine: the admin opens without
+# two-factor there. Production leaves DJANGO_STAFF_MFA_REQUIRED unset (true).
+# Added to an older .env too, once, without touching anything else in it.
 run: $(VENV)/.runtime .env
+	@grep -q '^DJANGO_STAFF_MFA_REQUIRED=' .env || echo 'DJANGO_STAFF_MFA_REQUIRED=false' >> .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.forms import UserChangeForm, UserCreationForm
-from accounts.models import User
+from accounts.models import SavedProduct, SignInEvent, User
 
 
 @admin.register(User)
@@ -39,3 +39,28 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+
+@admin.register(SavedProduct)
+class SavedProductAdmin(admin.ModelAdmin):
+    list_display = ("user", "product", "created_at")
+    list_select_related = ("user", "product")
+    search_fields = ("user__email", "product__name", "product__sku")
+    raw_id_fields = ("user", "product")
+    date_hierarchy = "created_at"
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(admin.ModelAdmin):
+    """Read-only: sign-ins are recorded by the site, never typed in."""
+
+    list_display = ("user", "signed_in_at", "ip_address")
+    list_select_related = ("user",)
+    search_fields = ("user__email",)
+    date_hierarchy = "signed_in_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -87,3 +87,78 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class SavedProductQuerySet(models.QuerySet):
+    def for_user(self, user: User) -> "SavedProductQuerySet":
+        """The products a person saved, newest first, ready for a list."""
+        return (
+            self.filter(user=user)
+            .select_related("product", "product__category")
+            .order_by("-created_at", "-pk")
+        )
+
+
+class SavedProduct(models.Model):
+    """A product a signed-in visitor keeps on their profile."""
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="saved_products",
+        verbose_name="user",
+    )
+    product = models.ForeignKey(
+        "catalog.Product",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="product",
+    )
+    created_at = models.DateTimeField("saved at", default=timezone.now)
+
+    objects = SavedProductQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "saved product"
+        verbose_name_plural = "saved products"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "product"], name="accounts_savedproduct_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} saved {self.product}"
+
+
+class SignInEvent(models.Model):
+    """One successful sign-in, kept for the account's own data export.
+
+    The address and browser are personal data: they go when the account goes.
+    """
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="sign_in_events",
+        verbose_name="user",
+    )
+    signed_in_at = models.DateTimeField("signed in at", default=timezone.now)
+    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    user_agent = models.CharField(
+        "browser", max_length=300, blank=True, help_text="The User-Agent header."
+    )
+
+    class Meta:
+        verbose_name = "sign-in"
+        verbose_name_plural = "sign-ins"
+        ordering = ["-signed_in_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["user", "-signed_in_at"], name="accounts_signin_user_time"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.signed_in_at:%Y-%m-%d %H:%M}"

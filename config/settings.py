@@ -6,6 +6,7 @@ variable is listed in README.md and `.env.example`; the defaults are the safe
 choice for `make run` on one machine.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -57,6 +58,10 @@ INSTALLED_APPS = [
     "accounts",
     "catalog",
     "imagekit",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
     "django.contrib.admin",
     "django.contrib.sites",
     "django.contrib.flatpages",
@@ -78,6 +83,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.StaffTwoFactorMiddleware",
+    # Last, so that it turns a locked-out sign-in into the 429 page whatever
+    # the view answered.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -141,6 +151,78 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Axes comes first: it refuses a locked-out (account, address) pair before
+# any password is checked. allauth's backend signs people in by email; it
+# matches addresses as allauth stores them (lower case), so Django's own
+# backend, which ignores case, still admits accounts made before allauth.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "accounts:profile"
+
+# Sessions: Django gives the session a new key at every sign-in. Without
+# "remember me" the session ends with the browser; with it, it lasts
+# SESSION_COOKIE_AGE (two weeks). `clearsessions` removes expired rows.
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
+
+# Email: console by default, smtp+tls://user:pass@host:587 in production.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Behind N reverse proxies that each append to X-Forwarded-For, the client is
+# the N-th address from the right; anything further left can be forged.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+
+# Accounts (django-allauth): email and password only, verified before use.
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env.int(
+    "ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", default=3
+)
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SESSION_COOKIE_SECURE else "http"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+# Axes owns the failed-login lockout (5 per account and address, 15 minutes,
+# answered with the 429 page); allauth's own softer limit would only get in
+# its way. allauth's other limits (sign-up, reset, ...) stay on.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = SITE_NAME
+# Staff must enrol TOTP before the admin opens for them. On by default
+# outside debug mode; `make run` writes false into .env.
+STAFF_MFA_REQUIRED = env.bool("DJANGO_STAFF_MFA_REQUIRED", default=not DEBUG)
+
+# Brute-force lockout (django-axes)
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "accounts.network.login_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
+AXES_LOCKOUT_TEMPLATE = "429.html"
+AXES_RESET_ON_SUCCESS = True
+# Successful sign-ins are recorded by accounts.SignInEvent, which is deleted
+# with the account; axes' own copy would outlive it. Failures are kept only
+# for the cool-off window.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Axes names the client in its log lines; name only the page, so that no
+# address or IP ends up in logs that outlive a deleted account.
+AXES_CLIENT_STR_CALLABLE = "accounts.network.client_description"
 
 # Internationalisation
 LANGUAGE_CODE = "en-us"

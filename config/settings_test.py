@@ -14,3 +14,6 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Mail stays in django.core.mail.outbox, whatever EMAIL_URL says.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
@@ -9,6 +10,9 @@ from config import views
 
 admin.site.site_header = f"{settings.SITE_NAME} administration"
 admin.site.site_title = settings.SITE_NAME
+# The admin signs in through allauth's pages, so the lockout, the email
+# verification and the second factor apply to staff exactly as to visitors.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -28,6 +32,8 @@ urlpatterns = [
         name="sitemap-section",
     ),
     path("pages/", include("django.contrib.flatpages.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("", include("catalog.urls")),
 ]
 

@@ -69,3 +69,56 @@ def test_urls_select_postgresql_redis_and_production_switches():
         "True",
         "31536000",
     ]
+
+
+def _print_settings(code: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    for name in ("DATABASE_URL", "CACHE_URL", "EMAIL_URL"):
+        clean.pop(name, None)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import environ; environ.Env.read_env = lambda *a, **k: None\n"
+            "from config import settings as s\n" + code,
+        ],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_mail_goes_to_the_console_by_default_and_smtp_from_email_url():
+    show = "print(s.EMAIL_BACKEND, getattr(s, 'EMAIL_HOST', '-'))"
+
+    default = _print_settings(show, DJANGO_SECRET_KEY="k" * 50)
+    smtp = _print_settings(
+        show,
+        DJANGO_SECRET_KEY="k" * 50,
+        EMAIL_URL="smtp+tls://mailer:secret@mail.example.com:587",
+    )
+
+    assert default.stdout.split() == [
+        "django.core.mail.backends.console.EmailBackend",
+        "None",
+    ]
+    assert smtp.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "mail.example.com",
+    ]
+
+
+def test_staff_two_factor_is_required_unless_debug_or_turned_off():
+    show = "print(s.STAFF_MFA_REQUIRED)"
+
+    production = _print_settings(show, DJANGO_SECRET_KEY="k" * 50)
+    debug = _print_settings(show, DJANGO_DEBUG="true")
+    turned_off = _print_settings(
+        show, DJANGO_SECRET_KEY="k" * 50, DJANGO_STAFF_MFA_REQUIRED="false"
+    )
+
+    assert production.stdout.strip() == "True", production.stderr
+    assert debug.stdout.strip() == "False"
+    assert turned_off.stdout.strip() == "False"

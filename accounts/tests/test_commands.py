@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from accounts.models import User
 
@@ -19,7 +20,11 @@ def test_create_staff_prints_a_working_password_once():
     output = _run()
     password = output.split("with password ")[1].split(" ")[0]
 
-    user = authenticate(username="admin@example.com", password=password)
+    user = authenticate(
+        RequestFactory().post("/accounts/login/"),
+        username="admin@example.com",
+        password=password,
+    )
     assert user is not None
     assert user.is_staff and user.is_superuser
 

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 
 from accounts.models import User
 
@@ -9,7 +10,11 @@ pytestmark = pytest.mark.django_db
 def test_user_signs_in_with_email_in_any_case():
     User.objects.create_user(email="Ada@Example.com", password="a-long-passphrase")
 
-    user = authenticate(username="ada@example.com", password="a-long-passphrase")
+    user = authenticate(
+        RequestFactory().post("/accounts/login/"),
+        username="ada@example.com",
+        password="a-long-passphrase",
+    )
 
     assert user is not None
     assert user.email == "Ada@example.com"

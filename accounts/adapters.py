@@ -1,0 +1,22 @@
+"""How allauth fits Showroom: the client address rule and sign-in history."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpRequest
+
+from accounts import network, services
+from accounts.models import User
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # One rule for allauth's rate limits and axes' lockout, so both see
+        # the same client behind the proxies.
+        return network.client_ip(request)
+
+    def login(self, request: HttpRequest, user: User) -> None:
+        super().login(request, user)
+        services.sign_in_record(
+            user=user,
+            ip_address=network.client_ip(request) or None,
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
