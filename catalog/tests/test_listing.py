@@ -1,0 +1,151 @@
+"""The product list: filters, sorts and pages, and bad parameters."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog.cache import catalog_changed
+from catalog.models import Product
+from catalog.tests.factories import make_category, make_product
+
+pytestmark = pytest.mark.django_db
+
+
+def _names(response) -> list[str]:
+    return [product.name for product in response.context["products"]]
+
+
+@pytest.fixture
+def catalog():
+    lighting = make_category(name="Lighting", slug="lighting")
+    lamps = make_category(name="Lamps", slug="lamps", parent=lighting)
+    textiles = make_category(name="Textiles", slug="textiles")
+    make_product(name="Brass Lamp", category=lamps, price=Decimal("120"), stock=0)
+    make_product(name="Arc Lamp", category=lamps, price=Decimal("300"), stock=4)
+    make_product(name="Ceiling Light", category=lighting, price=Decimal("80"))
+    make_product(name="Wool Rug", category=textiles, price=Decimal("450"))
+    return {"lighting": lighting, "lamps": lamps}
+
+
+def test_category_filter_includes_descendants(client, catalog):
+    response = client.get("/products/", {"category": "lighting"})
+
+    assert set(_names(response)) == {"Brass Lamp", "Arc Lamp", "Ceiling Light"}
+
+
+def test_price_range_and_stock_filters(client, catalog):
+    response = client.get(
+        "/products/", {"min_price": "100", "max_price": "300", "in_stock": "1"}
+    )
+
+    assert _names(response) == ["Arc Lamp"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("price", ["Ceiling Light", "Brass Lamp", "Arc Lamp", "Wool Rug"]),
+        ("-price", ["Wool Rug", "Arc Lamp", "Brass Lamp", "Ceiling Light"]),
+        ("name", ["Arc Lamp", "Brass Lamp", "Ceiling Light", "Wool Rug"]),
+        ("newest", ["Wool Rug", "Ceiling Light", "Arc Lamp", "Brass Lamp"]),
+    ],
+)
+def test_sorts(client, catalog, sort, expected):
+    response = client.get("/products/", {"sort": sort})
+
+    assert _names(response) == expected
+
+
+def test_hidden_products_are_not_listed(client, catalog):
+    make_product(name="Secret", status=Product.Status.DRAFT)
+
+    assert "Secret" not in _names(client.get("/products/"))
+
+
+def test_pages_hold_24_products_and_links_keep_the_filters(client):
+    category = make_category(slug="chairs")
+    for number in range(30):
+        make_product(name=f"Chair {number}", category=category)
+
+    first = client.get("/products/", {"category": "chairs", "sort": "name"})
+    second = client.get("/products/", {"category": "chairs", "sort": "name", "page": 2})
+
+    assert len(first.context["products"]) == 24
+    assert len(second.context["products"]) == 6
+    next_link = re.search(r'rel="next" href="([^"]+)"', first.content.decode())[1]
+    assert "category=chairs" in next_link
+    assert "sort=name" in next_link
+    assert "page=2" in next_link
+
+
+def test_page_that_is_not_a_number_shows_the_first_page(client, catalog):
+    response = client.get("/products/", {"page": "abc"})
+
+    assert response.status_code == 200
+    assert response.context["page_obj"].number == 1
+
+
+@pytest.mark.parametrize("page", ["99999", "0", "-1"])
+def test_page_out_of_range_is_404(client, catalog, page):
+    response = client.get("/products/", {"page": page})
+
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_invalid_price_is_ignored(client, catalog):
+    response = client.get("/products/", {"min_price": "x", "max_price": "1e999"})
+
+    assert response.status_code == 200
+    assert len(_names(response)) == 4
+
+
+def test_unknown_sort_and_category_are_ignored(client, catalog):
+    response = client.get("/products/", {"sort": "drop", "category": "nope"})
+
+    assert response.status_code == 200
+    assert _names(response)[0] == "Wool Rug"
+
+
+def test_category_page_lists_its_subtree_with_breadcrumb_and_children(client, catalog):
+    response = client.get(catalog["lighting"].get_absolute_url())
+
+    content = response.content.decode()
+    assert set(_names(response)) == {"Brass Lamp", "Arc Lamp", "Ceiling Light"}
+    assert 'href="/categories/lighting/lamps/"' in content
+    assert 'aria-label="Breadcrumb"' in content
+
+
+def test_category_page_filters_and_sorts(client, catalog):
+    response = client.get(
+        catalog["lighting"].get_absolute_url(), {"sort": "-price", "in_stock": "1"}
+    )
+
+    assert _names(response) == ["Arc Lamp", "Ceiling Light"]
+
+
+def test_unknown_category_path_is_404(client, catalog):
+    assert client.get("/categories/lighting/nope/").status_code == 404
+
+
+def test_the_total_is_not_counted_again_on_each_request(client, catalog):
+    client.get("/products/")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/products/")
+
+    assert response.context["page_obj"].paginator.count == 4
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
+
+
+def test_a_catalog_change_refreshes_the_cached_total(client, catalog):
+    client.get("/products/")
+    make_product(name="New Lamp")
+    catalog_changed()
+
+    assert client.get("/products/").context["page_obj"].paginator.count == 5
+    assert cache.get("catalog:version") is not None

@@ -1,0 +1,125 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog.models import Category, Product
+from catalog.services import category_move
+from catalog.tests.factories import make_category, make_image, make_product
+
+pytestmark = pytest.mark.django_db
+
+
+def _visible_names() -> set[str]:
+    return set(Product.objects.visible().values_list("name", flat=True))
+
+
+def test_visibility_needs_published_status_and_an_open_window():
+    now = timezone.now()
+    make_product(name="Live")
+    make_product(name="Draft", status=Product.Status.DRAFT)
+    make_product(name="Scheduled", publish_at=now + timedelta(hours=1))
+    make_product(name="Withdrawn", unpublish_at=now - timedelta(minutes=1))
+    make_product(name="Ending later", unpublish_at=now + timedelta(days=1))
+
+    assert _visible_names() == {"Live", "Ending later"}
+
+
+def test_scheduled_products_appear_and_disappear_on_time_without_a_job():
+    now = timezone.now()
+    make_product(
+        name="Weekend sale",
+        publish_at=now + timedelta(days=1),
+        unpublish_at=now + timedelta(days=3),
+    )
+
+    assert not Product.objects.visible(at=now).exists()
+    assert Product.objects.visible(at=now + timedelta(days=2)).exists()
+    assert not Product.objects.visible(at=now + timedelta(days=4)).exists()
+
+
+def test_with_visibility_agrees_with_visible():
+    make_product(name="Live")
+    make_product(name="Draft", status=Product.Status.DRAFT)
+
+    flags = dict(Product.objects.with_visibility().values_list("name", "is_visible"))
+
+    assert flags == {"Live": True, "Draft": False}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("price", Decimal("-0.01")), ("stock", -1)]
+)
+def test_database_refuses_negative_price_and_stock(field, value):
+    product = make_product()
+    setattr(product, field, value)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Product.objects.filter(pk=product.pk).update(**{field: value})
+
+
+def test_slug_and_sku_are_unique():
+    make_product(slug="oak-desk", sku="SKU-1")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_product(slug="oak-desk")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_product(sku="SKU-1")
+
+
+def test_availability_follows_stock():
+    assert make_product(stock=3).in_stock
+    assert not make_product(stock=0).in_stock
+
+
+def test_category_address_is_the_path_of_slugs():
+    root = make_category(slug="furniture")
+    child = make_category(slug="seating", parent=root)
+    leaf = make_category(slug="armchairs", parent=child)
+
+    assert leaf.url_path == "furniture/seating/armchairs"
+    assert leaf.get_absolute_url() == "/categories/furniture/seating/armchairs/"
+
+
+def test_renaming_a_slug_updates_the_whole_subtree():
+    root = make_category(slug="furniture")
+    child = make_category(slug="seating", parent=root)
+    make_category(slug="armchairs", parent=child)
+
+    root.slug = "home-furniture"
+    root.save()
+
+    paths = set(Category.objects.values_list("url_path", flat=True))
+    assert paths == {
+        "home-furniture",
+        "home-furniture/seating",
+        "home-furniture/seating/armchairs",
+    }
+
+
+def test_moving_a_category_moves_the_addresses_of_its_subtree():
+    furniture = make_category(slug="furniture")
+    lighting = make_category(slug="lighting")
+    lamps = make_category(slug="lamps", parent=furniture)
+    make_category(slug="desk-lamps", parent=lamps)
+
+    category_move(category=lamps, target=lighting, pos="last-child")
+
+    paths = set(Category.objects.values_list("url_path", flat=True))
+    assert paths == {
+        "furniture",
+        "lighting",
+        "lighting/lamps",
+        "lighting/lamps/desk-lamps",
+    }
+
+
+def test_renditions_are_not_enlarged_beyond_the_original():
+    image = make_image(product=make_product(), size=(500, 400))
+
+    widths = [width for _, width in image.renditions(webp=True)]
+
+    assert widths == [320, 500]
+    assert image.height_for(320) == 256

@@ -1,0 +1,125 @@
+"""Search gives the same answers on SQLite (FTS5) and PostgreSQL (tsvector).
+
+CI runs this module on both engines; nothing here depends on which.
+"""
+
+import pytest
+
+from catalog.models import Product
+from catalog.tests.factories import make_category, make_product
+
+pytestmark = pytest.mark.django_db
+
+
+def _names(response) -> list[str]:
+    return [product.name for product in response.context["products"]]
+
+
+@pytest.fixture
+def catalog():
+    lighting = make_category(name="Lighting", slug="lighting")
+    lamps = make_category(name="Desk lamps", slug="desk-lamps", parent=lighting)
+    rugs = make_category(name="Rugs", slug="rugs")
+    make_product(
+        name="Walnut Table",
+        sku="SR-0000042",
+        summary="A table for six.",
+        description="Solid walnut with an oak inlay.",
+        category=rugs,
+    )
+    make_product(
+        name="Oak Chair",
+        summary="Sturdy and strong.",
+        description="Made from oak.",
+        category=rugs,
+    )
+    make_product(name="Brass Lamp", summary="Warm light.", category=lamps)
+    make_product(
+        name="Rug <b>Deluxe</b>", summary="Hand-woven oak colour.", category=rugs
+    )
+
+
+def test_a_match_in_the_name_ranks_above_one_in_the_description(client, catalog):
+    response = client.get("/search/", {"q": "oak"})
+
+    names = _names(response)
+    assert names[0] == "Oak Chair"
+    assert set(names) == {"Oak Chair", "Walnut Table", "Rug <b>Deluxe</b>"}
+
+
+def test_search_finds_a_sku_with_its_punctuation(client, catalog):
+    assert _names(client.get("/search/", {"q": "SR-0000042"})) == ["Walnut Table"]
+
+
+def test_search_finds_products_by_category_name_including_ancestors(client, catalog):
+    assert _names(client.get("/search/", {"q": "lighting"})) == ["Brass Lamp"]
+
+
+def test_search_matches_word_forms(client, catalog):
+    assert _names(client.get("/search/", {"q": "lamps"})) == ["Brass Lamp"]
+
+
+def test_every_word_must_match(client, catalog):
+    assert _names(client.get("/search/", {"q": "walnut oak"})) == ["Walnut Table"]
+
+
+def test_matched_words_are_highlighted_and_names_stay_escaped(client, catalog):
+    content = client.get("/search/", {"q": "deluxe"}).content.decode()
+
+    assert "Rug &lt;b&gt;<mark>Deluxe</mark>&lt;/b&gt;" in content
+    assert "<b>Deluxe</b>" not in content
+
+
+def test_hidden_products_are_not_found(client, catalog):
+    make_product(name="Oak Secret", status=Product.Status.DRAFT)
+
+    assert "Oak Secret" not in _names(client.get("/search/", {"q": "oak"}))
+
+
+def test_search_follows_edits_to_products_and_categories(client, catalog):
+    product = Product.objects.get(name="Brass Lamp")
+    product.name = "Copper Lamp"
+    product.save()
+    lamps = product.category
+    lamps.name = "Reading lights"
+    lamps.save()
+
+    assert _names(client.get("/search/", {"q": "copper"})) == ["Copper Lamp"]
+    assert _names(client.get("/search/", {"q": "reading"})) == ["Copper Lamp"]
+    assert _names(client.get("/search/", {"q": "brass"})) == []
+
+
+def test_deleted_products_leave_the_index(client, catalog):
+    Product.objects.get(name="Brass Lamp").delete()
+
+    assert _names(client.get("/search/", {"q": "brass"})) == []
+
+
+def test_search_with_filters_and_another_sort(client, catalog):
+    response = client.get("/search/", {"q": "oak", "sort": "name", "category": "rugs"})
+
+    assert _names(response) == ["Oak Chair", "Rug <b>Deluxe</b>", "Walnut Table"]
+
+
+def test_no_results_suggests_categories(client, catalog):
+    response = client.get("/search/", {"q": "rugs zebra"})
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "No products match your search" in content
+    assert 'href="/categories/rugs/"' in content
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', "*", "oak OR", "NEAR(", "-", "a AND (b", "'; DROP TABLE x", "ü" * 300],
+)
+def test_query_syntax_never_breaks_the_page(client, catalog, query):
+    assert client.get("/search/", {"q": query}).status_code == 200
+
+
+def test_empty_search_explains_itself(client, catalog):
+    response = client.get("/search/")
+
+    assert response.status_code == 200
+    assert "Type what you are looking for" in response.content.decode()
