@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import patch_cache_control
@@ -93,7 +92,6 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "related": related_products(product),
             "canonical_url": request.build_absolute_uri(product.get_absolute_url()),
             "json_ld": seo.product_json_ld(request, product, lineage),
-            "currency": settings.CATALOG_CURRENCY,
         },
     )
     if not is_visible:
