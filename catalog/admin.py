@@ -261,6 +261,14 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
             reverse("admin:catalog_product_change", args=[product.pk])
         )
 
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST" and "action" in request.POST:
+            # VersionAdmin wraps the list in one revision (for list_editable);
+            # bulk actions record a revision per product themselves, and
+            # inside that wrapper they would all merge into one.
+            return admin.ModelAdmin.changelist_view(self, request, extra_context)
+        return super().changelist_view(request, extra_context)
+
     # History: revert and recover change what visitors see at once.
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
@@ -399,7 +407,9 @@ class CategoryForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and self.instance.path:
-            self.initial.setdefault("parent", self.instance.get_parent())
+            self.initial.setdefault(
+                "parent", Category.objects.get_parent(self.instance)
+            )
 
     def clean_parent(self) -> Category | None:
         parent = self.cleaned_data["parent"]

@@ -23,7 +23,7 @@ class CatalogConfig(AppConfig):
         import reversion
         from django.contrib.flatpages.models import FlatPage
 
-        from catalog import redirects
+        from catalog import history, redirects
         from catalog.models import Category, Product, ProductImage
 
         # SQLite drops a table's triggers when a migration rebuilds it, so
@@ -41,10 +41,9 @@ class CatalogConfig(AppConfig):
             post_save.connect(redirects.record_address_change, sender=model)
 
         # History: a product's versions carry its images, so "recover
-        # deleted" brings both back. A category's place in the tree is left
-        # out: reverting it must not write an old materialized path over a
-        # tree that has changed since; moves go through category_move.
+        # deleted" brings both back. A revert never moves a category.
         reversion.register(Product, follow=("images",))
         reversion.register(ProductImage)
-        reversion.register(Category, exclude=("path", "depth", "numchild", "url_path"))
+        reversion.register(Category)
         reversion.register(FlatPage)
+        pre_save.connect(history.category_keep_tree_place, sender=Category)

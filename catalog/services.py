@@ -20,8 +20,8 @@ PRICE_MAX = Decimal("99999999.99")
 def category_create(*, category: Category, parent: Category | None) -> Category:
     """Put a new, unsaved category into the tree, under `parent` or on top."""
     if parent is None:
-        return Category.add_root(instance=category)
-    return parent.add_child(instance=category)
+        return Category.objects.add_root(instance=category)
+    return Category.objects.add_child(parent, instance=category)
 
 
 def category_subtree_products(*, categories: list[Category]) -> QuerySet:

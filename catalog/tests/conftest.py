@@ -1,0 +1,58 @@
+"""Staff and visitor clients for the admin tests."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from accounts.models import User
+
+
+def _client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return User.objects.create_superuser("boss@example.com", "secret-password-1")
+
+
+@pytest.fixture
+def admin_client(superuser) -> Client:
+    return _client_for(superuser)
+
+
+@pytest.fixture
+def editor(db) -> User:
+    user = User.objects.create_user(
+        "editor@example.com", "secret-password-1", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def editor_client(editor) -> Client:
+    return _client_for(editor)
+
+
+@pytest.fixture
+def viewer(db) -> User:
+    user = User.objects.create_user(
+        "viewer@example.com", "secret-password-1", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Viewers"))
+    return user
+
+
+@pytest.fixture
+def viewer_client(viewer) -> Client:
+    return _client_for(viewer)
+
+
+@pytest.fixture
+def visitor_client(db) -> Client:
+    """A signed-in customer without staff access."""
+    user = User.objects.create_user("visitor@example.com", "secret-password-1")
+    return _client_for(user)
