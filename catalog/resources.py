@@ -7,6 +7,21 @@ from catalog.models import Category, Product
 from catalog.services import catalog_changed_now_and_on_commit
 
 
+class CategorySlugWidget(widgets.ForeignKeyWidget):
+    """A category by its slug; an unknown slug rejects the row with a reason."""
+
+    def __init__(self) -> None:
+        super().__init__(Category, field="slug")
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except Category.DoesNotExist:
+            # A ValueError becomes a validation error on this column, so the
+            # dry run lists the row as rejected instead of failing.
+            raise ValueError(f"No category has the slug {value!r}.") from None
+
+
 class ProductResource(resources.ModelResource):
     """Products by SKU: a known SKU updates its product, a new one creates one.
 
@@ -18,7 +33,7 @@ class ProductResource(resources.ModelResource):
     category = fields.Field(
         attribute="category",
         column_name="category",
-        widget=widgets.ForeignKeyWidget(Category, field="slug"),
+        widget=CategorySlugWidget(),
     )
 
     class Meta:

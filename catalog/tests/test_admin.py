@@ -376,7 +376,7 @@ def test_revert_restores_an_earlier_price_and_shows_it_at_once(admin_client, cli
     assert "100.00" in client.get(product.get_absolute_url()).content.decode()
 
 
-def test_a_deleted_product_comes_back_with_its_images(admin_client):
+def test_a_deleted_product_comes_back_with_its_images(admin_client, client):
     product = make_product(name="Oak Desk")
     make_image(product=product, position=1)
     make_image(product=product, position=2)
@@ -397,6 +397,7 @@ def test_a_deleted_product_comes_back_with_its_images(admin_client):
     recovered = Product.objects.get(pk=product.pk)
     assert recovered.images.count() == 2
     assert recovered.summary == "Saved once in the admin."
+    assert "Oak Desk" in client.get("/products/").content.decode()
 
 
 def test_flat_page_changes_are_recorded_and_revertible(admin_client):
