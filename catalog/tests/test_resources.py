@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from reversion.models import Version
 
 from catalog.models import Product
 from catalog.selectors import category_choices
@@ -62,7 +63,11 @@ def test_confirming_the_import_creates_and_updates_and_shows_at_once(
 
     assert response.status_code == 302
     assert Product.objects.get(sku="LAMP-1").name == "New name"
-    assert Product.objects.get(sku="LAMP-2").price == Decimal("35.50")
+    created = Product.objects.get(sku="LAMP-2")
+    assert created.price == Decimal("35.50")
+    history = Version.objects.get_for_object(created)
+    assert history[0].revision.comment == "Created by import"
+    assert history[0].revision.user.email == "boss@example.com"
     listing = client.get("/products/").content.decode()
     assert "New name" in listing
     assert "Desk lamp" in listing
