@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.db import connections
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_save
 
 
 def _install_search_index(using: str, **kwargs) -> None:
@@ -9,11 +9,41 @@ def _install_search_index(using: str, **kwargs) -> None:
     search_index_install(connections[using])
 
 
+def _catalog_changed(**kwargs) -> None:
+    from catalog.services import catalog_changed_now_and_on_commit
+
+    catalog_changed_now_and_on_commit()
+
+
 class CatalogConfig(AppConfig):
     name = "catalog"
     verbose_name = "Catalog"
 
     def ready(self) -> None:
+        import reversion
+        from django.contrib.flatpages.models import FlatPage
+
+        from catalog import history, redirects
+        from catalog.models import Category, Product, ProductImage
+
         # SQLite drops a table's triggers when a migration rebuilds it, so
         # the search triggers are put back after every migrate.
         post_migrate.connect(_install_search_index, sender=self)
+
+        # Every write that visitors can see makes cached catalog data stale,
+        # whichever way it comes: admin form, revert, recover or import.
+        for model in (Product, ProductImage, Category, FlatPage):
+            post_save.connect(_catalog_changed, sender=model, weak=False)
+            post_delete.connect(_catalog_changed, sender=model, weak=False)
+
+        for model in (Product, Category):
+            pre_save.connect(redirects.remember_old_address, sender=model)
+            post_save.connect(redirects.record_address_change, sender=model)
+
+        # History: a product's versions carry its images, so "recover
+        # deleted" brings both back. A revert never moves a category.
+        reversion.register(Product, follow=("images",))
+        reversion.register(ProductImage)
+        reversion.register(Category)
+        reversion.register(FlatPage)
+        pre_save.connect(history.category_keep_tree_place, sender=Category)

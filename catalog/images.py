@@ -15,6 +15,10 @@ def validate_product_image(file: File) -> None:
     The extension and the browser's content type can be anything, so the
     bytes themselves are opened with Pillow.
     """
+    if getattr(file, "_committed", False):
+        # A stored file was checked when it was uploaded; its product's form
+        # validates it again on every save, and its handle may be closed.
+        return
     limit = settings.CATALOG_MAX_IMAGE_BYTES
     if file.size > limit:
         raise ValidationError(

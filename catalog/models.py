@@ -316,3 +316,81 @@ class ProductImage(models.Model):
 
     def height_for(self, width: int) -> int:
         return round(self.height * width / self.width) if self.width else 0
+
+
+class SlugRedirect(models.Model):
+    """An old product or category address that answers 301 to the new one.
+
+    Rows are written when a slug (or a category's place in the tree) changes,
+    and older rows are rewritten then, so a chain of changes is one hop.
+    """
+
+    class Kind(models.TextChoices):
+        PRODUCT = "product", "Product"
+        CATEGORY = "category", "Category"
+
+    kind = models.CharField("kind", max_length=10, choices=Kind.choices)
+    old_path = models.CharField(
+        "old path",
+        max_length=500,
+        help_text="The product slug or category address path that moved.",
+    )
+    new_path = models.CharField(
+        "new path", max_length=500, help_text="Where the old path leads now."
+    )
+    created_at = models.DateTimeField("created", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "address redirect"
+        verbose_name_plural = "address redirects"
+        ordering = ["kind", "old_path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "old_path"], name="catalog_slugredirect_unique_old"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["kind", "new_path"], name="catalog_redirect_new")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_path} \u2192 {self.new_path}"
+
+
+class ProductPreviewLink(models.Model):
+    """A revocable, expiring grant to see one unpublished product.
+
+    The address carries a signed form of `token`; the row is what lets staff
+    revoke a link before it expires.
+    """
+
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.CASCADE,
+        related_name="preview_links",
+        verbose_name="product",
+    )
+    token = models.UUIDField("token", default=uuid.uuid4, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="created by",
+    )
+    created_at = models.DateTimeField("created", auto_now_add=True)
+    expires_at = models.DateTimeField("expires")
+    revoked_at = models.DateTimeField("revoked", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "share preview link"
+        verbose_name_plural = "share preview links"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Preview of {self.product}"
+
+    def is_usable(self, *, at=None) -> bool:
+        """Whether the link still opens its product: not revoked nor expired."""
+        return self.revoked_at is None and self.expires_at > (at or timezone.now())

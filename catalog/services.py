@@ -1,8 +1,37 @@
 """Writes on the catalog."""
 
-from django.db import transaction
+from decimal import ROUND_HALF_UP, Decimal
 
-from catalog.models import Category
+import reversion
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from catalog.cache import catalog_changed
+from catalog.models import Category, Product
+
+CENT = Decimal("0.01")
+# The largest price the column holds (max_digits=10, decimal_places=2).
+PRICE_MAX = Decimal("99999999.99")
+
+
+@transaction.atomic
+def category_create(*, category: Category, parent: Category | None) -> Category:
+    """Put a new, unsaved category into the tree, under `parent` or on top."""
+    if parent is None:
+        return Category.objects.add_root(instance=category)
+    return Category.objects.add_child(parent, instance=category)
+
+
+def category_subtree_products(*, categories: list[Category]) -> QuerySet:
+    """Products in any of `categories` or below them, with their category."""
+    condition = Q()
+    for category in categories:
+        condition |= Q(category__path__startswith=category.path)
+    if not categories:
+        return Product.objects.none()
+    return Product.objects.filter(condition).select_related("category")
 
 
 @transaction.atomic
@@ -21,3 +50,100 @@ def category_move(*, category: Category, target: Category | None, pos: str) -> N
     # new address path and hands it down to the subtree.
     category.refresh_from_db()
     category.save(update_fields=["url_path", "updated_at"])
+
+
+def catalog_changed_now_and_on_commit() -> None:
+    """Make cached catalog data stale now and again once the write commits.
+
+    The second bump matters: a visitor's request between the first bump and
+    the commit may cache what it read from the old rows.
+    """
+    catalog_changed()
+    transaction.on_commit(catalog_changed)
+
+
+def _history_record(products: list[Product], *, user, comment: str) -> None:
+    # One revision per product, so reverting one product's entry in its
+    # history never reverts the other products of the same bulk action.
+    for product in products:
+        with reversion.create_revision(atomic=False):
+            if user is not None and user.is_authenticated:
+                reversion.set_user(user)
+            reversion.set_comment(comment)
+            reversion.add_to_revision(product)
+
+
+@transaction.atomic
+def _products_update(products: QuerySet, *, user, comment: str, **values) -> int:
+    ids = list(products.values_list("pk", flat=True))
+    count = Product.objects.filter(pk__in=ids).update(
+        updated_at=timezone.now(), **values
+    )
+    changed = list(Product.objects.filter(pk__in=ids))
+    _history_record(changed, user=user, comment=comment)
+    catalog_changed_now_and_on_commit()
+    return count
+
+
+def product_publish(*, products: QuerySet, user) -> int:
+    """Publish the products; each becomes visible at its `publish_at`."""
+    return _products_update(
+        products, user=user, comment="Published", status=Product.Status.PUBLISHED
+    )
+
+
+def product_unpublish(*, products: QuerySet, user) -> int:
+    """Make the products drafts again, hidden from visitors."""
+    return _products_update(
+        products, user=user, comment="Unpublished", status=Product.Status.DRAFT
+    )
+
+
+def product_feature(*, products: QuerySet, featured: bool, user) -> int:
+    """Set or clear the featured flag of the products."""
+    comment = "Marked as featured" if featured else "No longer featured"
+    return _products_update(products, user=user, comment=comment, featured=featured)
+
+
+def product_move(*, products: QuerySet, category: Category, user) -> int:
+    """Put the products in `category`."""
+    return _products_update(
+        products, user=user, comment=f"Moved to {category.name}", category=category
+    )
+
+
+def price_with_change(price: Decimal, percent: Decimal) -> Decimal:
+    """`price` changed by `percent`, rounded half up to cents, never negative."""
+    new_price = (price * (Decimal(100) + percent) / Decimal(100)).quantize(
+        CENT, rounding=ROUND_HALF_UP
+    )
+    return max(new_price, Decimal("0.00"))
+
+
+@transaction.atomic
+def product_price_change(*, products: QuerySet, percent: Decimal, user) -> int:
+    """Change the prices of the products by `percent` (-10 takes off 10 %).
+
+    Raises ValidationError, and changes nothing, when the percentage would
+    make a price negative or larger than the column holds.
+    """
+    if percent < -100:
+        raise ValidationError(
+            "A price cannot go down by more than 100 %.", code="negative_price"
+        )
+    changed = list(products.select_for_update())
+    now = timezone.now()
+    for product in changed:
+        product.price = price_with_change(product.price, percent)
+        if product.price > PRICE_MAX:
+            raise ValidationError(
+                "The new price of %(name)s would be too large.",
+                code="price_too_large",
+                params={"name": product.name},
+            )
+        product.updated_at = now
+    Product.objects.bulk_update(changed, ["price", "updated_at"])
+    sign = "+" if percent >= 0 else ""
+    _history_record(changed, user=user, comment=f"Price changed by {sign}{percent} %")
+    catalog_changed_now_and_on_commit()
+    return len(changed)

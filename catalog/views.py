@@ -1,8 +1,13 @@
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+)
+from django.shortcuts import render
 from django.views.decorators.cache import patch_cache_control
 
-from catalog import seo
+from catalog import previews, redirects, seo
 from catalog.listing import SORTS, product_listing
 from catalog.models import Category, Product
 from catalog.selectors import (
@@ -56,7 +61,15 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def category_detail(request: HttpRequest, url_path: str) -> HttpResponse:
-    category = get_object_or_404(Category, url_path=url_path.strip("/"))
+    url_path = url_path.strip("/")
+    category = Category.objects.filter(url_path=url_path).first()
+    if category is None:
+        target = redirects.category_redirect_target(url_path)
+        if target and Category.objects.filter(url_path=target).exists():
+            return HttpResponsePermanentRedirect(
+                Category(url_path=target).get_absolute_url()
+            )
+        raise Http404("No such category.")
     lineage, children = category_lineage_and_children(category)
     listing = product_listing(request.GET, category=category)
     context = _list_context(
@@ -75,11 +88,20 @@ def _staff_may_preview(request: HttpRequest) -> bool:
 
 
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    product = get_object_or_404(
-        Product.objects.with_images().with_visibility(), slug=slug
-    )
+    product = Product.objects.with_images().with_visibility().filter(slug=slug).first()
+    if product is None:
+        target = redirects.product_redirect_target(slug)
+        if target:
+            return HttpResponsePermanentRedirect(
+                Product(slug=target).get_absolute_url()
+            )
+        raise Http404("No such product.")
     is_visible = product.is_visible
-    if not is_visible and not _staff_may_preview(request):
+    if (
+        not is_visible
+        and not _staff_may_preview(request)
+        and not previews.preview_allowed(request, product)
+    ):
         raise Http404("No such product.")
     lineage = category_lineage(product.category)
     response = render(

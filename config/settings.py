@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "axes",
+    "reversion",
+    "import_export",
     "django.contrib.admin",
     "django.contrib.sites",
     "django.contrib.flatpages",
@@ -91,6 +93,13 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# The admin's address; moving it off the well-known `admin/` keeps some
+# drive-by login attempts away. It must end with a slash.
+DJANGO_ADMIN_URL = env.str("DJANGO_ADMIN_URL", default="admin/")
+if not DJANGO_ADMIN_URL.endswith("/") or DJANGO_ADMIN_URL.startswith("/"):
+    raise ImproperlyConfigured(
+        "DJANGO_ADMIN_URL must end with a slash and not start with one, e.g. `staff/`."
+    )
 # Flat pages belong to a site; sitemap links use this site's domain, which
 # staff set under "Sites" in the admin (or SITE_DOMAIN on first migrate).
 SITE_ID = 1
@@ -274,6 +283,14 @@ LOGGING = {
 CATALOG_CURRENCY = env.str("CATALOG_CURRENCY", default="EUR")
 CATALOG_MAX_IMAGE_BYTES = env.int("CATALOG_MAX_IMAGE_BYTES", default=10 * 1024 * 1024)
 CATALOG_PAGE_SIZE = 24
+# How long a "share preview" link for a draft product works, in days.
+CATALOG_PREVIEW_LINK_DAYS = env.int("CATALOG_PREVIEW_LINK_DAYS", default=7)
+
+# Staff import runs inside a transaction, so an import with errors changes
+# nothing; import needs the "add product" permission, export "view product".
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 # Image renditions are made when an image is saved, not when a page shows it.
 IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.Optimistic"

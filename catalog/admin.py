@@ -1,0 +1,584 @@
+"""The staff admin for the catalog: products, categories, previews, history.
+
+Actions and forms here only collect input; the writes are in
+`catalog.services` (bulk changes, tree moves) and `catalog.previews`.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.flatpages.admin import FlatPageAdmin as BaseFlatPageAdmin
+from django.contrib.flatpages.models import FlatPage
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch, ProtectedError, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from reversion.admin import VersionAdmin
+
+from catalog import previews, services
+from catalog.models import (
+    Category,
+    Product,
+    ProductImage,
+    ProductPreviewLink,
+    SlugRedirect,
+)
+from catalog.resources import ProductResource
+
+THUMBNAIL_WIDTH = 64
+
+
+def _thumbnail(image: ProductImage | None, width: int = THUMBNAIL_WIDTH) -> str:
+    if image is None or not image.image:
+        return "\u2014"
+    # The rendition's name is computed, so this costs no query and no
+    # storage access; the file was made when the image was saved.
+    return format_html(
+        '<img src="{}" width="{}" alt="{}" style="height:auto">',
+        image.w320.url,
+        width,
+        image.alt_text,
+    )
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    extra = 1
+    fields = ("preview", "image", "alt_text", "position")
+    readonly_fields = ("preview",)
+    ordering = ("position", "pk")
+
+    @admin.display(description="preview")
+    def preview(self, image: ProductImage) -> str:
+        return _thumbnail(image if image.pk else None, width=120)
+
+
+class AvailabilityFilter(admin.SimpleListFilter):
+    title = "availability"
+    parameter_name = "availability"
+
+    def lookups(self, request, model_admin):
+        return [("in", "In stock"), ("out", "Out of stock")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "in":
+            return queryset.filter(stock__gt=0)
+        if self.value() == "out":
+            return queryset.filter(stock=0)
+        return queryset
+
+
+class VisibilityFilter(admin.SimpleListFilter):
+    title = "visible to visitors now"
+    parameter_name = "visible"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Visible"), ("no", "Not visible")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.visible()
+        if self.value() == "no":
+            return queryset.exclude(pk__in=Product.objects.visible().values("pk"))
+        return queryset
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, category: Category) -> str:
+        return "\u2003" * (category.depth - 1) + category.name
+
+
+class ProductMoveForm(forms.Form):
+    category = CategoryChoiceField(
+        queryset=Category.objects.order_by("path"), label="New category"
+    )
+
+
+class ProductPriceChangeForm(forms.Form):
+    percent = forms.DecimalField(
+        label="Change by (%)",
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("-100"),
+        max_value=Decimal("1000"),
+        help_text="For example 10 raises prices by 10 %, -15 lowers them by 15 %. "
+        "New prices are rounded to cents and never below zero.",
+    )
+
+
+@admin.register(Product)
+class ProductAdmin(ImportExportMixin, VersionAdmin):
+    resource_classes = [ProductResource]
+    formats = [CSV, XLSX]
+    change_form_template = "admin/catalog/product/change_form.html"
+    list_display = (
+        "thumbnail",
+        "name",
+        "sku",
+        "price",
+        "stock",
+        "status",
+        "category",
+        "updated_at",
+    )
+    list_display_links = ("thumbnail", "name")
+    list_filter = (
+        "status",
+        VisibilityFilter,
+        "category",
+        AvailabilityFilter,
+        "featured",
+    )
+    list_select_related = ("category",)
+    search_fields = ("name", "sku")
+    date_hierarchy = "updated_at"
+    ordering = ("-updated_at", "-pk")
+    list_per_page = 50
+    list_max_show_all = 500
+    autocomplete_fields = ("category",)
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("created_at", "updated_at", "share_links")
+    save_as = True
+    save_on_top = True
+    inlines = [ProductImageInline]
+    actions = [
+        "publish",
+        "unpublish",
+        "feature",
+        "unfeature",
+        "move_to_category",
+        "change_prices",
+    ]
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "sku", "category", "summary")}),
+        ("Description", {"fields": ("description",)}),
+        ("Price and stock", {"fields": ("price", "stock")}),
+        (
+            "Publishing",
+            {
+                "fields": (
+                    "status",
+                    "featured",
+                    "publish_at",
+                    "unpublish_at",
+                    "share_links",
+                )
+            },
+        ),
+        (
+            "Search engines",
+            {"fields": ("seo_title", "seo_description"), "classes": ("collapse",)},
+        ),
+        ("Times", {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("category")
+            .prefetch_related(
+                Prefetch(
+                    "images", queryset=ProductImage.objects.order_by("position", "pk")
+                )
+            )
+        )
+
+    def get_import_data_kwargs(self, **kwargs) -> dict:
+        # A row rejected by validation must undo the rows before it too.
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        kwargs["rollback_on_validation_errors"] = True
+        return kwargs
+
+    @admin.display(description="image")
+    def thumbnail(self, product: Product) -> str:
+        images = product.images.all()
+        return _thumbnail(images[0] if images else None)
+
+    @admin.display(description="share preview links")
+    def share_links(self, product: Product) -> str:
+        if not product.pk:
+            return "Save the product first."
+        links = [
+            link
+            for link in product.preview_links.order_by("-created_at")
+            if link.is_usable()
+        ]
+        if not links:
+            return "No active links."
+        return format_html_join(
+            "",
+            '<p><a href="{}">{}</a> (until {})</p>',
+            (
+                (
+                    previews.preview_link_url(link),
+                    previews.preview_link_url(link),
+                    f"{link.expires_at:%Y-%m-%d %H:%M} UTC",
+                )
+                for link in links
+            ),
+        )
+
+    # Share preview
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/share-preview/",
+                self.admin_site.admin_view(self.share_preview_view),
+                name="{}_{}_share_preview".format(*info),
+            )
+        ] + super().get_urls()
+
+    def share_preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return require_POST(self._share_preview)(request, object_id)
+
+    def _share_preview(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        product = get_object_or_404(Product, pk=object_id)
+        if not self.has_change_permission(request, product):
+            raise PermissionDenied
+        link = previews.preview_link_create(product=product, user=request.user)
+        url = request.build_absolute_uri(previews.preview_link_url(link))
+        self.message_user(
+            request,
+            format_html(
+                "Share this preview link; it works until {} unless revoked: {}",
+                f"{link.expires_at:%Y-%m-%d %H:%M} UTC",
+                url,
+            ),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse("admin:catalog_product_change", args=[product.pk])
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST" and "action" in request.POST:
+            # VersionAdmin wraps the list in one revision (for list_editable);
+            # bulk actions record a revision per product themselves, and
+            # inside that wrapper they would all merge into one.
+            return admin.ModelAdmin.changelist_view(self, request, extra_context)
+        return super().changelist_view(request, extra_context)
+
+    # History: revert and recover change what visitors see at once.
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        response = super().revision_view(request, object_id, version_id, extra_context)
+        if request.method == "POST":
+            services.catalog_changed_now_and_on_commit()
+        return response
+
+    def recover_view(self, request, version_id, extra_context=None):
+        response = super().recover_view(request, version_id, extra_context)
+        if request.method == "POST":
+            services.catalog_changed_now_and_on_commit()
+        return response
+
+    # Bulk actions
+
+    @admin.action(description="Publish selected products", permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = services.product_publish(products=queryset, user=request.user)
+        self.message_user(request, f"Published {count} products.", messages.SUCCESS)
+
+    @admin.action(description="Unpublish selected products", permissions=["change"])
+    def unpublish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = services.product_unpublish(products=queryset, user=request.user)
+        self.message_user(request, f"Unpublished {count} products.", messages.SUCCESS)
+
+    @admin.action(
+        description="Mark selected products as featured", permissions=["change"]
+    )
+    def feature(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = services.product_feature(
+            products=queryset, featured=True, user=request.user
+        )
+        self.message_user(request, f"Featured {count} products.", messages.SUCCESS)
+
+    @admin.action(
+        description="Clear featured on selected products", permissions=["change"]
+    )
+    def unfeature(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = services.product_feature(
+            products=queryset, featured=False, user=request.user
+        )
+        self.message_user(
+            request, f"{count} products are no longer featured.", messages.SUCCESS
+        )
+
+    @admin.action(
+        description="Move selected products to a category", permissions=["change"]
+    )
+    def move_to_category(self, request: HttpRequest, queryset: QuerySet):
+        form = ProductMoveForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            category = form.cleaned_data["category"]
+            count = services.product_move(
+                products=queryset, category=category, user=request.user
+            )
+            self.message_user(
+                request, f"Moved {count} products to {category}.", messages.SUCCESS
+            )
+            return None
+        return self._action_form_response(
+            request, queryset, form, "move_to_category", "Move products"
+        )
+
+    @admin.action(
+        description="Change prices of selected products by a percentage",
+        permissions=["change"],
+    )
+    def change_prices(self, request: HttpRequest, queryset: QuerySet):
+        form = ProductPriceChangeForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            percent = form.cleaned_data["percent"]
+            try:
+                count = services.product_price_change(
+                    products=queryset, percent=percent, user=request.user
+                )
+            except ValidationError as error:
+                form.add_error("percent", error)
+            else:
+                self.message_user(
+                    request,
+                    f"Changed the prices of {count} products by {percent} %.",
+                    messages.SUCCESS,
+                )
+                return None
+        return self._action_form_response(
+            request, queryset, form, "change_prices", "Change prices"
+        )
+
+    def _action_form_response(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        form: forms.Form,
+        action: str,
+        title: str,
+    ) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "form": form,
+            "products": queryset,
+            "action": action,
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/catalog/product/action_form.html", context
+        )
+
+
+class CategoryForm(forms.ModelForm):
+    """The category form, with its parent chosen from the tree."""
+
+    parent = CategoryChoiceField(
+        queryset=Category.objects.order_by("path"),
+        required=False,
+        help_text="Leave empty for a top-level category. Moving a category "
+        "takes its subcategories along and keeps their addresses working.",
+    )
+
+    class Meta:
+        model = Category
+        fields = (
+            "name",
+            "slug",
+            "parent",
+            "description",
+            "position",
+            "seo_title",
+            "seo_description",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.path:
+            self.initial.setdefault(
+                "parent", Category.objects.get_parent(self.instance)
+            )
+
+    def clean_parent(self) -> Category | None:
+        parent = self.cleaned_data["parent"]
+        category = self.instance
+        moved = parent is not None and category.pk and category.path
+        if moved and parent.path.startswith(category.path):
+            raise ValidationError(
+                "A category cannot be moved under itself or one of its subcategories.",
+                code="cycle",
+            )
+        return parent
+
+
+@admin.register(Category)
+class CategoryAdmin(VersionAdmin):
+    form = CategoryForm
+    # The plain list, without reversion's "recover deleted" link.
+    change_list_template = "admin/change_list.html"
+    list_display = ("tree_name", "url_path", "position", "product_count", "updated_at")
+    list_display_links = ("tree_name",)
+    search_fields = ("name", "slug", "url_path")
+    ordering = ("path",)
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("url_path", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "parent", "position", "url_path")}),
+        ("Description", {"fields": ("description",)}),
+        (
+            "Search engines",
+            {"fields": ("seo_title", "seo_description"), "classes": ("collapse",)},
+        ),
+        ("Times", {"fields": ("updated_at",)}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(product_total=Count("products"))
+
+    @admin.display(description="name", ordering="path")
+    def tree_name(self, category: Category) -> str:
+        return format_html(
+            '<span style="padding-left:{}em">{}</span>',
+            (category.depth - 1) * 1.5,
+            category.name,
+        )
+
+    @admin.display(description="products", ordering="product_total")
+    def product_count(self, category: Category) -> int:
+        return category.product_total
+
+    def save_model(self, request, obj: Category, form, change: bool) -> None:
+        parent = form.cleaned_data.get("parent")
+        if not change:
+            services.category_create(category=obj, parent=parent)
+            return
+        obj.save()
+        if parent != form.initial.get("parent"):
+            services.category_move(
+                category=obj, target=parent, pos="last-child" if parent else "right"
+            )
+
+    # Deleting: a category's subtree goes with it, and products block it.
+
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        products = services.category_subtree_products(categories=list(objs))
+        # The tree is not a foreign key, so Django's collector cannot see the
+        # products of subcategories that PROTECT would refuse to delete.
+        protected = list(protected)
+        seen = set(protected)
+        for product in products:
+            label = f"Product: {product.name} (in {product.category.name})"
+            if label not in seen:
+                protected.append(label)
+                seen.add(label)
+        return to_delete, model_count, perms_needed, protected
+
+    def delete_model(self, request: HttpRequest, obj: Category) -> None:
+        try:
+            obj.delete()
+        except ProtectedError:
+            self.message_user(
+                request,
+                f"{obj} still has products; move or delete them first.",
+                messages.ERROR,
+            )
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        try:
+            queryset.delete()
+        except ProtectedError:
+            self.message_user(
+                request,
+                "Some of these categories still have products; move or delete "
+                "them first.",
+                messages.ERROR,
+            )
+
+    # A deleted category has no place left in the tree to come back to, so
+    # the "recover deleted" list is not offered for categories.
+
+    def recoverlist_view(self, request, extra_context=None):
+        raise PermissionDenied
+
+    def recover_view(self, request, version_id, extra_context=None):
+        raise PermissionDenied
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        response = super().revision_view(request, object_id, version_id, extra_context)
+        if request.method == "POST":
+            services.catalog_changed_now_and_on_commit()
+        return response
+
+
+@admin.register(ProductPreviewLink)
+class ProductPreviewLinkAdmin(admin.ModelAdmin):
+    list_display = (
+        "product",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "usable",
+    )
+    list_filter = ("revoked_at",)
+    list_select_related = ("product", "created_by")
+    search_fields = ("product__name", "product__sku")
+    readonly_fields = (
+        "product",
+        "token",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+    )
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Links are made with the "Share preview" button on a product.
+        return False
+
+    @admin.display(description="usable", boolean=True)
+    def usable(self, link: ProductPreviewLink) -> bool:
+        return link.is_usable()
+
+    @admin.action(description="Revoke selected links", permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = previews.preview_links_revoke(links=queryset)
+        self.message_user(request, f"Revoked {count} links.", messages.SUCCESS)
+
+
+@admin.register(SlugRedirect)
+class SlugRedirectAdmin(admin.ModelAdmin):
+    list_display = ("kind", "old_path", "new_path", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("old_path", "new_path")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Redirects are written when addresses change, never by hand.
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+admin.site.unregister(FlatPage)
+
+
+@admin.register(FlatPage)
+class FlatPageAdmin(VersionAdmin, BaseFlatPageAdmin):
+    """Flat pages with history and "recover deleted"."""

@@ -1,0 +1,65 @@
+"""Staff and visitor clients for the admin tests."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import Client
+
+User = get_user_model()
+
+
+@pytest.fixture(autouse=True)
+def _no_staff_two_factor(settings):
+    """Staff two-factor has its own tests in accounts; here it is off."""
+    settings.STAFF_MFA_REQUIRED = False
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser("boss@example.com", "secret-password-1")
+
+
+@pytest.fixture
+def admin_client(superuser) -> Client:
+    return _client_for(superuser)
+
+
+@pytest.fixture
+def editor(db):
+    user = User.objects.create_user(
+        "editor@example.com", "secret-password-1", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def editor_client(editor) -> Client:
+    return _client_for(editor)
+
+
+@pytest.fixture
+def viewer(db):
+    user = User.objects.create_user(
+        "viewer@example.com", "secret-password-1", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Viewers"))
+    return user
+
+
+@pytest.fixture
+def viewer_client(viewer) -> Client:
+    return _client_for(viewer)
+
+
+@pytest.fixture
+def visitor_client(db) -> Client:
+    """A signed-in customer without staff access."""
+    user = User.objects.create_user("visitor@example.com", "secret-password-1")
+    return _client_for(user)

@@ -1,0 +1,609 @@
+"""The staff admin: lists, forms, actions, history, trash, previews, roles."""
+
+from decimal import Decimal
+
+import pytest
+import reversion
+from django.conf import settings
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+from reversion.models import Version
+
+from catalog.models import Category, Product, ProductImage, ProductPreviewLink
+from catalog.selectors import category_choices
+from catalog.tests.adminforms import admin_form_data
+from catalog.tests.factories import make_category, make_image, make_product
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:catalog_product_changelist")
+
+
+def _action(client, action: str, products, **extra):
+    data = {
+        "action": action,
+        ACTION_CHECKBOX_NAME: [str(product.pk) for product in products],
+        "index": "0",
+        **extra,
+    }
+    return client.post(CHANGELIST, data)
+
+
+# Product list
+
+
+def test_product_list_runs_a_fixed_number_of_queries_with_100_rows(
+    admin_client, django_assert_max_num_queries
+):
+    category = make_category()
+    products = [make_product(category=category) for _ in range(100)]
+    for product in products[:3]:
+        make_image(product=product)
+
+    with django_assert_max_num_queries(12):
+        response = admin_client.get(CHANGELIST, {"all": ""})
+
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == 100
+
+
+def test_product_list_shows_thumbnail_sku_price_status_and_category(admin_client):
+    product = make_product(name="Brass Lamp", sku="LAMP-1", price=Decimal("12.50"))
+    make_image(product=product)
+
+    content = admin_client.get(CHANGELIST).content.decode()
+
+    assert "Brass Lamp" in content
+    assert "LAMP-1" in content
+    assert "12.50" in content
+    assert product.category.name in content
+    assert 'alt="Brass Lamp photo"' in content
+    assert "Published" in content
+
+
+def test_product_list_filters_and_searches_by_sku(admin_client):
+    in_stock = make_product(name="Lamp in stock", stock=3, featured=True)
+    sold_out = make_product(name="Lamp sold out", stock=0, sku="ZZ-99")
+    draft = make_product(name="Lamp draft", status=Product.Status.DRAFT)
+
+    def names(params: dict) -> set[str]:
+        response = admin_client.get(CHANGELIST, params)
+        return {product.name for product in response.context["cl"].result_list}
+
+    assert names({"availability": "out"}) == {sold_out.name}
+    assert names({"featured__exact": "1"}) == {in_stock.name}
+    assert names({"status__exact": "draft"}) == {draft.name}
+    assert names({"q": "ZZ-99"}) == {sold_out.name}
+    assert names({"category__id__exact": draft.category_id}) == {draft.name}
+    assert names({"visible": "no"}) == {draft.name}
+
+
+def test_product_add_form_has_fieldsets_inline_and_autocomplete(admin_client):
+    response = admin_client.get(reverse("admin:catalog_product_add"))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Price and stock" in content
+    assert "images-TOTAL_FORMS" in content
+    assert "admin-autocomplete" in content
+    assert "prepopulated_fields" in content or "data-prepopulated-field" in content
+
+
+def test_category_autocomplete_answers_for_the_product_form(admin_client):
+    make_category(name="Lighting")
+
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "Ligh",
+            "app_label": "catalog",
+            "model_name": "product",
+            "field_name": "category",
+        },
+    )
+
+    assert response.status_code == 200
+    assert [row["text"] for row in response.json()["results"]] == ["Lighting"]
+
+
+def test_save_as_new_duplicates_a_product(admin_client):
+    product = make_product(name="Oak Desk", sku="DESK-1", slug="oak-desk")
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    data = admin_form_data(admin_client.get(url))
+    data.update({"sku": "DESK-2", "slug": "oak-desk-2", "_saveasnew": "Save as new"})
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    assert Product.objects.filter(sku__in=["DESK-1", "DESK-2"]).count() == 2
+
+
+def test_images_inline_orders_by_position(admin_client):
+    product = make_product()
+    second = make_image(product=product, position=2)
+    first = make_image(product=product, position=1)
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+
+    response = admin_client.get(url)
+
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert [form.instance.pk for form in formset.forms[:2]] == [first.pk, second.pk]
+    assert 'width="120"' in response.content.decode()
+
+
+# Bulk actions
+
+
+def test_publish_and_unpublish_actions_record_history_per_product(admin_client):
+    drafts = [make_product(status=Product.Status.DRAFT) for _ in range(2)]
+
+    response = _action(admin_client, "publish", drafts)
+
+    assert response.status_code == 302
+    assert Product.objects.filter(status=Product.Status.PUBLISHED).count() == 2
+    for product in drafts:
+        versions = Version.objects.get_for_object(product)
+        assert versions[0].revision.comment == "Published"
+        assert versions[0].revision.user.email == "boss@example.com"
+    assert len({Version.objects.get_for_object(p)[0].revision_id for p in drafts}) == 2
+
+    _action(admin_client, "unpublish", drafts)
+
+    assert Product.objects.filter(status=Product.Status.DRAFT).count() == 2
+
+
+def test_feature_and_unfeature_actions(admin_client):
+    product = make_product(featured=False)
+
+    _action(admin_client, "feature", [product])
+    product.refresh_from_db()
+    assert product.featured
+
+    _action(admin_client, "unfeature", [product])
+    product.refresh_from_db()
+    assert not product.featured
+    assert (
+        Version.objects.get_for_object(product)[0].revision.comment
+        == "No longer featured"
+    )
+
+
+def test_move_action_asks_for_the_category_then_moves(admin_client):
+    product = make_product()
+    target = make_category(name="Garden")
+
+    page = _action(admin_client, "move_to_category", [product])
+    assert page.status_code == 200
+    assert "New category" in page.content.decode()
+
+    response = _action(
+        admin_client,
+        "move_to_category",
+        [product],
+        apply="Move products",
+        category=str(target.pk),
+    )
+
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert product.category == target
+
+
+def test_price_action_changes_by_percent_rounding_to_cents(admin_client):
+    cheap = make_product(price=Decimal("9.99"))
+    dear = make_product(price=Decimal("100.00"))
+
+    response = _action(
+        admin_client, "change_prices", [cheap, dear], apply="Change", percent="-15"
+    )
+
+    assert response.status_code == 302
+    cheap.refresh_from_db()
+    dear.refresh_from_db()
+    assert cheap.price == Decimal("8.49")
+    assert dear.price == Decimal("85.00")
+    assert Version.objects.get_for_object(dear)[0].revision.comment == (
+        "Price changed by -15 %"
+    )
+
+
+@pytest.mark.parametrize("percent", ["-101", "abc", "", "5000"])
+def test_price_action_rejects_bad_percentages_and_changes_nothing(
+    admin_client, percent
+):
+    product = make_product(price=Decimal("10.00"))
+
+    response = _action(
+        admin_client, "change_prices", [product], apply="Change", percent=percent
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    product.refresh_from_db()
+    assert product.price == Decimal("10.00")
+
+
+def test_viewers_have_no_bulk_actions(viewer_client):
+    product = make_product(status=Product.Status.DRAFT)
+
+    response = viewer_client.get(CHANGELIST)
+    _action(viewer_client, "publish", [product])
+
+    assert response.status_code == 200
+    assert "publish" not in (response.context.get("action_form") or "")
+    product.refresh_from_db()
+    assert product.status == Product.Status.DRAFT
+
+
+# Categories
+
+
+def test_category_list_shows_the_tree_with_paths(admin_client):
+    root = make_category(name="Home", slug="home")
+    make_category(name="Lamps", slug="lamps", parent=root)
+
+    content = admin_client.get(
+        reverse("admin:catalog_category_changelist")
+    ).content.decode()
+
+    assert "home/lamps" in content
+    assert "padding-left:1.5em" in content
+
+
+def test_adding_a_category_under_a_parent_builds_its_path(admin_client):
+    root = make_category(name="Home", slug="home")
+
+    response = admin_client.post(
+        reverse("admin:catalog_category_add"),
+        {"name": "Rugs", "slug": "rugs", "parent": str(root.pk), "position": "0"},
+    )
+
+    assert response.status_code == 302
+    rugs = Category.objects.get(slug="rugs")
+    assert rugs.url_path == "home/rugs"
+    assert Category.objects.get_parent(rugs) == root
+
+
+def test_moving_a_category_keeps_every_path_in_its_subtree_right(admin_client):
+    home = make_category(name="Home", slug="home")
+    garden = make_category(name="Garden", slug="garden")
+    lamps = make_category(name="Lamps", slug="lamps", parent=home)
+    desk = make_category(name="Desk lamps", slug="desk", parent=lamps)
+    url = reverse("admin:catalog_category_change", args=[lamps.pk])
+    data = admin_form_data(admin_client.get(url))
+    data["parent"] = str(garden.pk)
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    lamps.refresh_from_db()
+    desk.refresh_from_db()
+    assert lamps.url_path == "garden/lamps"
+    assert desk.url_path == "garden/lamps/desk"
+    assert Category.objects.get_parent(desk) == lamps
+
+
+def test_moving_a_category_under_its_own_subtree_is_a_validation_error(
+    admin_client,
+):
+    home = make_category(name="Home", slug="home")
+    lamps = make_category(name="Lamps", slug="lamps", parent=home)
+    url = reverse("admin:catalog_category_change", args=[home.pk])
+    data = admin_form_data(admin_client.get(url))
+
+    for parent in (lamps, home):
+        data["parent"] = str(parent.pk)
+        response = admin_client.post(url, data)
+        assert response.status_code == 200
+        assert "cannot be moved under itself" in response.content.decode()
+    home.refresh_from_db()
+    assert home.url_path == "home"
+
+
+def test_deleting_a_category_with_products_in_its_subtree_is_refused(admin_client):
+    home = make_category(name="Home", slug="home")
+    lamps = make_category(name="Lamps", slug="lamps", parent=home)
+    make_product(name="Brass Lamp", category=lamps)
+    url = reverse("admin:catalog_category_delete", args=[home.pk])
+
+    page = admin_client.get(url)
+    response = admin_client.post(url, {"post": "yes"})
+
+    assert page.status_code == 200
+    assert "Brass Lamp" in page.content.decode()
+    assert response.status_code == 200
+    assert "protected" in response.content.decode()
+    assert Category.objects.filter(pk__in=[home.pk, lamps.pk]).count() == 2
+
+
+def test_bulk_deleting_categories_with_products_is_refused(admin_client):
+    home = make_category(name="Home", slug="home")
+    make_product(name="Brass Lamp", category=home)
+
+    response = admin_client.post(
+        reverse("admin:catalog_category_changelist"),
+        {
+            "action": "delete_selected",
+            ACTION_CHECKBOX_NAME: [str(home.pk)],
+            "post": "yes",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Brass Lamp" in response.content.decode()
+    assert Category.objects.filter(pk=home.pk).exists()
+
+
+def test_deleting_an_empty_category_works(admin_client):
+    empty = make_category(name="Empty")
+
+    response = admin_client.post(
+        reverse("admin:catalog_category_delete", args=[empty.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not Category.objects.filter(pk=empty.pk).exists()
+
+
+# History and trash
+
+
+def _edit(client, product: Product, **changes) -> None:
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    data = admin_form_data(client.get(url))
+    data.update(changes)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+
+def test_revert_restores_an_earlier_price_and_shows_it_at_once(admin_client, client):
+    with reversion.create_revision():
+        product = make_product(name="Oak Desk", price=Decimal("100.00"))
+    _edit(admin_client, product, price="150.00")
+    assert "150.00" in client.get(product.get_absolute_url()).content.decode()
+    first = Version.objects.get_for_object(product).last()
+    url = reverse("admin:catalog_product_revision", args=[product.pk, first.pk])
+
+    history = admin_client.get(
+        reverse("admin:catalog_product_history", args=[product.pk])
+    )
+    response = admin_client.post(url, admin_form_data(admin_client.get(url)))
+
+    assert history.status_code == 200
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert product.price == Decimal("100.00")
+    assert "100.00" in client.get(product.get_absolute_url()).content.decode()
+
+
+def test_a_deleted_product_comes_back_with_its_images(admin_client, client):
+    product = make_product(name="Oak Desk")
+    make_image(product=product, position=1)
+    make_image(product=product, position=2)
+    _edit(admin_client, product, summary="Saved once in the admin.")
+    admin_client.post(
+        reverse("admin:catalog_product_delete", args=[product.pk]), {"post": "yes"}
+    )
+    assert not Product.objects.filter(pk=product.pk).exists()
+    assert not ProductImage.objects.filter(product_id=product.pk).exists()
+
+    listing = admin_client.get(reverse("admin:catalog_product_recoverlist"))
+    deleted = Version.objects.get_deleted(Product)[0]
+    url = reverse("admin:catalog_product_recover", args=[deleted.pk])
+    response = admin_client.post(url, admin_form_data(admin_client.get(url)))
+
+    assert "Oak Desk" in listing.content.decode()
+    assert response.status_code == 302
+    recovered = Product.objects.get(pk=product.pk)
+    assert recovered.images.count() == 2
+    assert recovered.summary == "Saved once in the admin."
+    assert "Oak Desk" in client.get("/products/").content.decode()
+
+
+def test_flat_page_changes_are_recorded_and_revertible(admin_client):
+    from django.contrib.flatpages.models import FlatPage
+
+    page = FlatPage.objects.get(url="/about/")
+    url = reverse("admin:flatpages_flatpage_change", args=[page.pk])
+    data = admin_form_data(admin_client.get(url))
+    admin_client.post(url, {**data, "title": "About"})
+    admin_client.post(url, {**data, "title": "About the shop"})
+    first = Version.objects.get_for_object(page).last()
+    revision_url = reverse(
+        "admin:flatpages_flatpage_revision", args=[page.pk, first.pk]
+    )
+
+    admin_client.post(revision_url, admin_form_data(admin_client.get(revision_url)))
+
+    page.refresh_from_db()
+    assert page.title == "About"
+
+
+def test_category_rename_can_be_reverted_and_keeps_the_tree(admin_client):
+    home = make_category(name="Home", slug="home")
+    lamps = make_category(name="Lamps", slug="lamps", parent=home)
+    url = reverse("admin:catalog_category_change", args=[lamps.pk])
+    data = admin_form_data(admin_client.get(url))
+    admin_client.post(url, data)
+    admin_client.post(url, {**data, "name": "Lights", "slug": "lights"})
+    lamps.refresh_from_db()
+    assert lamps.url_path == "home/lights"
+    first = Version.objects.get_for_object(lamps).last()
+    revision_url = reverse("admin:catalog_category_revision", args=[lamps.pk, first.pk])
+
+    response = admin_client.post(
+        revision_url, admin_form_data(admin_client.get(revision_url))
+    )
+
+    assert response.status_code == 302
+    lamps.refresh_from_db()
+    assert (lamps.name, lamps.url_path) == ("Lamps", "home/lamps")
+    assert Category.objects.get_parent(lamps) == home
+
+
+# Share preview
+
+
+def test_share_preview_button_makes_a_link_that_shows_the_draft(admin_client, client):
+    product = make_product(name="Secret Sofa", status=Product.Status.DRAFT)
+
+    response = admin_client.post(
+        reverse("admin:catalog_product_share_preview", args=[product.pk])
+    )
+
+    assert response.status_code == 302
+    link = ProductPreviewLink.objects.get(product=product)
+    change_page = admin_client.get(response["Location"]).content.decode()
+    assert "Share this preview link" in change_page
+    assert "?preview=" in change_page
+    assert link.expires_at.date() > product.created_at.date()
+
+
+def test_viewers_cannot_make_share_links(viewer_client):
+    product = make_product(status=Product.Status.DRAFT)
+
+    response = viewer_client.post(
+        reverse("admin:catalog_product_share_preview", args=[product.pk])
+    )
+
+    assert response.status_code == 403
+    assert not ProductPreviewLink.objects.exists()
+
+
+def test_revoke_action_revokes_links(admin_client):
+    from catalog import previews
+
+    product = make_product(status=Product.Status.DRAFT)
+    link = previews.preview_link_create(product=product, user=None)
+
+    admin_client.post(
+        reverse("admin:catalog_productpreviewlink_changelist"),
+        {"action": "revoke", ACTION_CHECKBOX_NAME: [str(link.pk)], "index": "0"},
+    )
+
+    link.refresh_from_db()
+    assert link.revoked_at is not None
+
+
+# CSV import and export
+
+
+def test_export_of_the_filtered_list_as_csv_and_xlsx(admin_client):
+    make_product(name="Shown", sku="SHOWN-1", stock=0)
+    make_product(name="Hidden", sku="HIDDEN-1", stock=4)
+    url = reverse("admin:catalog_product_export")
+
+    csv = admin_client.post(
+        f"{url}?availability=out",
+        {"format": "0", "resource": "0", **_export_fields()},
+    )
+    xlsx = admin_client.post(
+        f"{url}?availability=out",
+        {"format": "1", "resource": "0", **_export_fields()},
+    )
+
+    assert csv.status_code == 200
+    body = csv.content.decode()
+    assert "SHOWN-1" in body
+    assert "HIDDEN-1" not in body
+    assert xlsx.status_code == 200
+    assert xlsx.content[:2] == b"PK"
+
+
+def _export_fields() -> dict:
+    from catalog.resources import ProductResource
+
+    return {
+        f"productresource_{name}": "on"
+        for name in ProductResource._meta.fields  # type: ignore[attr-defined]
+    }
+
+
+# Roles, address and header
+
+
+@pytest.mark.parametrize(
+    ("name", "editor_status", "viewer_status"),
+    [
+        ("admin:catalog_product_changelist", 200, 200),
+        ("admin:catalog_product_add", 200, 403),
+        ("admin:catalog_category_changelist", 200, 200),
+        ("admin:catalog_category_add", 200, 403),
+        ("admin:flatpages_flatpage_changelist", 200, 200),
+        ("admin:flatpages_flatpage_add", 200, 403),
+        ("admin:catalog_product_import", 200, 403),
+        ("admin:catalog_product_recoverlist", 200, 403),
+        ("admin:accounts_user_changelist", 403, 403),
+        ("admin:auth_group_changelist", 403, 403),
+    ],
+)
+def test_what_editors_and_viewers_can_open(
+    editor_client, viewer_client, name, editor_status, viewer_status
+):
+    url = reverse(name)
+
+    assert editor_client.get(url).status_code == editor_status
+    assert viewer_client.get(url).status_code == viewer_status
+
+
+def test_editors_and_viewers_see_product_history(editor_client, viewer_client):
+    with reversion.create_revision():
+        product = make_product()
+    url = reverse("admin:catalog_product_history", args=[product.pk])
+
+    assert editor_client.get(url).status_code == 200
+    assert viewer_client.get(url).status_code == 200
+
+
+def test_editors_can_delete_products_and_viewers_cannot(editor_client, viewer_client):
+    product = make_product()
+    url = reverse("admin:catalog_product_delete", args=[product.pk])
+
+    assert viewer_client.post(url, {"post": "yes"}).status_code == 403
+    assert editor_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Product.objects.filter(pk=product.pk).exists()
+
+
+def test_visitors_and_anonymous_clients_are_sent_to_the_admin_login(
+    visitor_client, client
+):
+    for anybody in (visitor_client, client):
+        response = anybody.get(CHANGELIST)
+        assert response.status_code == 302
+        assert reverse("admin:login") in response["Location"]
+
+
+def test_admin_lives_at_the_configured_address_with_the_site_name(admin_client):
+    response = admin_client.get(reverse("admin:index"))
+
+    assert reverse("admin:index") == f"/{settings.DJANGO_ADMIN_URL}"
+    assert f"{settings.SITE_NAME} administration" in response.content.decode()
+
+
+# Freshness
+
+
+def test_admin_save_delete_and_actions_show_on_public_pages_at_once(
+    admin_client, client
+):
+    category = make_category(name="Lighting", slug="lighting")
+    product = make_product(name="Brass Lamp", category=category)
+    before = category_choices()
+    listing = client.get("/products/").content.decode()
+    assert "Brass Lamp" in listing
+
+    _edit(admin_client, product, name="Copper Lamp")
+    assert "Copper Lamp" in client.get("/products/").content.decode()
+
+    _action(admin_client, "unpublish", [product])
+    assert "Copper Lamp" not in client.get("/products/").content.decode()
+
+    data = {"name": "Garden", "slug": "garden", "position": "0"}
+    admin_client.post(reverse("admin:catalog_category_add"), data)
+    after = category_choices()
+    assert len(after) == len(before) + 1
+
+    admin_client.post(
+        reverse("admin:catalog_product_delete", args=[product.pk]), {"post": "yes"}
+    )
+    assert "Copper Lamp" not in client.get("/products/").content.decode()

@@ -1,0 +1,105 @@
+"""CSV import by SKU with a dry run, and what a bad file does (nothing)."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from reversion.models import Version
+
+from catalog.models import Product
+from catalog.selectors import category_choices
+from catalog.tests.factories import make_category, make_product
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "sku,name,slug,price,stock,category,status\n"
+IMPORT = reverse("admin:catalog_product_import")
+PROCESS = reverse("admin:catalog_product_process_import")
+
+
+def _dry_run(client, body: str):
+    upload = SimpleUploadedFile("products.csv", (HEADER + body).encode(), "text/csv")
+    return client.post(IMPORT, {"import_file": upload, "format": "0", "resource": "0"})
+
+
+@pytest.fixture
+def lighting():
+    return make_category(name="Lighting", slug="lighting")
+
+
+def test_dry_run_shows_new_and_updated_rows_and_changes_nothing(admin_client, lighting):
+    make_product(sku="LAMP-1", name="Old name", category=lighting)
+
+    response = _dry_run(
+        admin_client,
+        "LAMP-1,New name,lamp-1,20.00,3,lighting,published\n"
+        "LAMP-2,Desk lamp,desk-lamp,35.50,1,lighting,draft\n",
+    )
+
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert not result.has_errors()
+    assert not result.has_validation_errors()
+    assert [row.import_type for row in result.rows] == ["update", "new"]
+    assert "confirm_form" in response.context
+    assert Product.objects.get(sku="LAMP-1").name == "Old name"
+    assert not Product.objects.filter(sku="LAMP-2").exists()
+
+
+def test_confirming_the_import_creates_and_updates_and_shows_at_once(
+    admin_client, client, lighting
+):
+    make_product(sku="LAMP-1", name="Old name", category=lighting)
+    category_choices()
+    dry_run = _dry_run(
+        admin_client,
+        "LAMP-1,New name,lamp-1,20.00,3,lighting,published\n"
+        "LAMP-2,Desk lamp,desk-lamp,35.50,1,lighting,published\n",
+    )
+    confirm = dry_run.context["confirm_form"].initial
+
+    response = admin_client.post(PROCESS, confirm)
+
+    assert response.status_code == 302
+    assert Product.objects.get(sku="LAMP-1").name == "New name"
+    created = Product.objects.get(sku="LAMP-2")
+    assert created.price == Decimal("35.50")
+    history = Version.objects.get_for_object(created)
+    assert history[0].revision.comment == "Created by import"
+    assert history[0].revision.user.email == "boss@example.com"
+    listing = client.get("/products/").content.decode()
+    assert "New name" in listing
+    assert "Desk lamp" in listing
+
+
+def test_rejected_rows_show_line_and_reason_and_the_import_changes_nothing(
+    admin_client, lighting
+):
+    make_product(sku="LAMP-1", name="Old name", category=lighting)
+
+    response = _dry_run(
+        admin_client,
+        "LAMP-1,New name,lamp-1,20.00,3,lighting,published\n"
+        "LAMP-2,Bad price,bad-price,-5,1,lighting,draft\n"
+        "LAMP-3,No category,no-category,5,1,nowhere,draft\n",
+    )
+
+    content = response.content.decode()
+    result = response.context["result"]
+    assert result.has_validation_errors()
+    invalid = {row.number: row for row in result.invalid_rows}
+    assert set(invalid) == {2, 3}
+    assert "price" in invalid[2].field_specific_errors
+    assert "category" in invalid[3].field_specific_errors
+    assert "<td>2 </td>" in content
+    assert "<td>3 </td>" in content
+    assert "No category has the slug &#x27;nowhere&#x27;." in content
+    assert "Ensure this value is greater than or equal to 0" in content
+    assert "confirm_form" not in response.context
+    assert Product.objects.get(sku="LAMP-1").name == "Old name"
+    assert Product.objects.count() == 1
+
+
+def test_viewers_cannot_import(viewer_client):
+    assert viewer_client.get(IMPORT).status_code == 403
