@@ -5,6 +5,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from catalog.cache import cache_page_per_catalog_version
 from catalog.sitemaps import SITEMAPS
 from config import views
 
@@ -21,13 +22,13 @@ urlpatterns = [
     path(settings.DJANGO_ADMIN_URL, admin.site.urls),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        cache_page_per_catalog_version(timeout=3600)(sitemap_views.index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
         name="sitemap",
     ),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        cache_page_per_catalog_version(timeout=3600)(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),

@@ -182,3 +182,16 @@ def test_flat_pages_render_sanitized_markdown_in_the_layout(client):
     assert "<script>alert" not in content
     assert 'class="site-header"' in content
     assert 'href="/pages/terms/"' in content
+
+
+def test_sitemap_is_served_from_cache_until_the_catalog_changes(
+    client, product, django_assert_num_queries
+):
+    client.get("/sitemap-products.xml")
+    with django_assert_num_queries(0):
+        cached = client.get("/sitemap-products.xml")
+    assert b"/products/brass-lamp/" in cached.content
+
+    make_product(name="Floor Lamp", slug="floor-lamp", category=product.category)
+
+    assert b"/products/floor-lamp/" in client.get("/sitemap-products.xml").content
