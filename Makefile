@@ -21,14 +21,19 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(PYTHON) -c "import secrets; print('DJANGO_SECRET_KEY=' + secrets.token_urlsafe(50))" > .env
 	@echo "Wrote .env with a new secret key."
 
+# Collecting (hashing and compressing) static files takes seconds, so it runs
+# only when a source file or the installed packages changed.
+STATIC_SOURCES := $(shell find static -type f 2>/dev/null)
+var/static/staticfiles.json: $(STATIC_SOURCES) $(VENV)/.runtime | .env
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
 # `make run` is for one person on their own machine: the admin opens without
 # two-factor there. Production leaves DJANGO_STAFF_MFA_REQUIRED unset (true).
 # Added to an older .env too, once, without touching anything else in it.
-run: $(VENV)/.runtime .env
+run: $(VENV)/.runtime .env var/static/staticfiles.json
 	@grep -q '^DJANGO_STAFF_MFA_REQUIRED=' .env || echo 'DJANGO_STAFF_MFA_REQUIRED=false' >> .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py create_staff
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
 	$(BIN)/gunicorn -c config/gunicorn.py
