@@ -30,13 +30,15 @@ def admin_client(superuser) -> Client:
     return _client_for(superuser)
 
 
+def _staff_in_group(email: str, group: str):
+    user = User.objects.create_user(email, "secret-password-1", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
 @pytest.fixture
 def editor(db):
-    user = User.objects.create_user(
-        "editor@example.com", "secret-password-1", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
+    return _staff_in_group("editor@example.com", "Editors")
 
 
 @pytest.fixture
@@ -46,11 +48,7 @@ def editor_client(editor) -> Client:
 
 @pytest.fixture
 def viewer(db):
-    user = User.objects.create_user(
-        "viewer@example.com", "secret-password-1", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="Viewers"))
-    return user
+    return _staff_in_group("viewer@example.com", "Viewers")
 
 
 @pytest.fixture
