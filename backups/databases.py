@@ -385,7 +385,8 @@ def _count_assertions(expected: dict[str, int]) -> str:
         f"{_literal(table)}; END IF;\n"
         for table, count in expected.items()
     )
-    return f"DO $$ BEGIN\n{checks}END $$;\n" if checks else ""
+    # pg_restore's script empties search_path; the table names are unqualified.
+    return f"RESET search_path;\nDO $$ BEGIN\n{checks}END $$;\n" if checks else ""
 
 
 def _literal(text: str) -> str:
