@@ -149,7 +149,8 @@ class ArchiveWriter:
             self._compressor = _GzipWriter(sink)
         else:
             raise ValueError(f"Unknown compression {compression!r}: use zstd or gzip.")
-        self._tar = tarfile.open(
+        # Closed in finish(): the writer outlives any one block.
+        self._tar = tarfile.open(  # noqa: SIM115
             fileobj=self._compressor, mode="w|", format=tarfile.PAX_FORMAT
         )
         self.members: list[dict[str, Any]] = []
@@ -230,7 +231,8 @@ def archive_read(
     manifest: dict[str, Any] | None = None
     try:
         stream = _open_stream(raw, secret=secret)
-        tar = tarfile.open(fileobj=stream, mode="r|")
+        # A streamed tar holds no resource of its own to close.
+        tar = tarfile.open(fileobj=stream, mode="r|")  # noqa: SIM115
         for info in tar:
             if manifest is not None:
                 raise ArchiveStreamError("a member follows the manifest")

@@ -153,7 +153,8 @@ def restore_test(
         return _portable_count(stream)
     if connection.vendor != "postgresql":
         raise BackupError(
-            "A restore test of a PostgreSQL archive needs this site to run on PostgreSQL."
+            "A restore test of a PostgreSQL archive needs this site to run on "
+            "PostgreSQL."
         )
     return _pg_restore_test(connection=connection, stream=stream)
 
@@ -300,7 +301,8 @@ class _Pipeline:
 
     def __init__(self, connection: BaseDatabaseWrapper, *, dbname: str) -> None:
         args, env = _pg_settings(connection)
-        self._errors = tempfile.TemporaryFile()
+        # Both tools' messages, kept until the pipeline ends.
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115
         self.psql = subprocess.Popen(  # noqa: S603
             [
                 _tool("psql"),
@@ -379,8 +381,9 @@ class _Pipeline:
 
 def _count_assertions(expected: dict[str, int]) -> str:
     """SQL that fails the transaction unless each table has the archived rows."""
+    # Table names are quoted, counts are integers.
     checks = "".join(
-        f"IF (SELECT COUNT(*) FROM {_quote(table)}) <> {int(count)} THEN "
+        f"IF (SELECT COUNT(*) FROM {_quote(table)}) <> {int(count)} THEN "  # noqa: S608
         f"RAISE EXCEPTION 'row count of % differs from the manifest', "
         f"{_literal(table)}; END IF;\n"
         for table, count in expected.items()

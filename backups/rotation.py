@@ -28,8 +28,12 @@ _PERIODS: dict[str, Callable[[datetime], Hashable]] = {
 def archives_to_keep(
     archives: Iterable[tuple[str, datetime]], *, retention: Retention
 ) -> set[str]:
-    """Return the names to keep among (name, creation time) pairs."""
-    newest_first = sorted(archives, key=lambda item: (item[1], item[0]), reverse=True)
+    """Return the names to keep among (name, creation time) pairs.
+
+    Of two archives made in the same second, the one given later counts as
+    the newer.
+    """
+    newest_first = sorted(archives, key=lambda item: item[1])[::-1]
     keep: set[str] = set()
     for rule, period_of in _PERIODS.items():
         limit = getattr(retention, rule)

@@ -224,7 +224,7 @@ def _verify_one(
     *,
     on_member: archive.MemberConsumer | None = None,
 ) -> dict[str, Any]:
-    """Read an archive through, record the outcome next to it, and return its manifest."""
+    """Read an archive through, record the outcome beside it, return its manifest."""
     try:
         with target.open(name, "rb") as raw:
             manifest = archive.archive_read(

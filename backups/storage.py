@@ -8,6 +8,7 @@ monitoring do not read whole archives.
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -156,7 +157,10 @@ def partials_remove(storage: Storage) -> None:
     for folder in folders:
         if folder.is_dir():
             for leftover in folder.glob(f"{PARTIAL_PREFIX}*"):
-                leftover.unlink(missing_ok=True)
+                if leftover.is_dir():
+                    shutil.rmtree(leftover, ignore_errors=True)
+                else:
+                    leftover.unlink(missing_ok=True)
 
 
 def archive_commit(storage: Storage, partial: Path, name: str) -> None:

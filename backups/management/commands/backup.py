@@ -21,7 +21,7 @@ class Command(BackupCommand):
         parser.add_argument(
             "--portable",
             action="store_true",
-            help="Write an engine-neutral dump that restores into SQLite or PostgreSQL.",
+            help="Write an engine-neutral dump that loads into SQLite or PostgreSQL.",
         )
         for period in ("daily", "weekly", "monthly"):
             parser.add_argument(
