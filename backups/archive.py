@@ -1,6 +1,6 @@
 """The archive format: a tar stream, compressed, and optionally encrypted.
 
-Members are `database/<file>`, `media/<path>` and, last, `manifest.json`. The
+Members are `media/<path>`, then `database/<file>` and, last, `manifest.json`. The
 manifest comes last because it holds the size and SHA-256 of every other
 member, which are only known once they are written; writing it last lets the
 whole archive stream through in one pass and constant memory. An

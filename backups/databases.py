@@ -13,6 +13,7 @@ found through the database's introspection and the app registry.
 """
 
 import base64
+import contextlib
 import datetime
 import decimal
 import json
@@ -23,7 +24,7 @@ import sqlite3
 import subprocess  # noqa: S404 - runs pg_dump, pg_restore and psql, no shell
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -65,16 +66,26 @@ def engine_name(connection: BaseDatabaseWrapper) -> str:
     return connection.vendor
 
 
+@contextlib.contextmanager
 def database_dump(
     *, connection: BaseDatabaseWrapper, workdir: Path, portable: bool = False
-) -> DatabaseDump:
-    """Dump the database into a new file under `workdir`."""
+) -> Iterator[Callable[[], DatabaseDump]]:
+    """Start dumping the database into a file under `workdir`.
+
+    Yields a function that waits for the dump and returns it. pg_dump runs
+    in its own process meanwhile, so the caller can archive the media files
+    on the other core; leaving the block early stops it.
+    """
     engine = engine_name(connection)
     if portable:
-        return _portable_dump(connection=connection, workdir=workdir)
-    if engine == "postgresql":
-        return _pg_dump(connection=connection, workdir=workdir)
-    return _sqlite_dump(connection=connection, workdir=workdir)
+        dump = _portable_dump(connection=connection, workdir=workdir)
+    elif engine == "postgresql":
+        with _pg_dump(connection=connection, workdir=workdir) as finish:
+            yield finish
+        return
+    else:
+        dump = _sqlite_dump(connection=connection, workdir=workdir)
+    yield lambda: dump
 
 
 def known_migrations() -> set[tuple[str, str]]:
@@ -251,10 +262,16 @@ def _applied_migrations(cursor) -> list[list[str]]:
     return [[app, name] for app, name in cursor.fetchall()]
 
 
-def _pg_dump(*, connection: BaseDatabaseWrapper, workdir: Path) -> DatabaseDump:
+@contextlib.contextmanager
+def _pg_dump(
+    *, connection: BaseDatabaseWrapper, workdir: Path
+) -> Iterator[Callable[[], DatabaseDump]]:
     args, env = _pg_settings(connection)
     path = workdir / "db.pgdump"
-    with _pg_connect(connection) as snapshot_connection:
+    with (
+        _pg_connect(connection) as snapshot_connection,
+        tempfile.TemporaryFile() as errors,
+    ):
         _pg_check_version(snapshot_connection)
         cursor = snapshot_connection.cursor()
         # One snapshot for the counts, the migrations and pg_dump itself, so
@@ -262,13 +279,9 @@ def _pg_dump(*, connection: BaseDatabaseWrapper, workdir: Path) -> DatabaseDump:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         cursor.execute("SELECT pg_export_snapshot()")
         snapshot = cursor.fetchone()[0]
-        counts = _counts_pg(cursor)
-        migrations = (
-            _applied_migrations(cursor) if "django_migrations" in counts else []
-        )
-        # Compression is left to the archive (zstd is several times faster
-        # than pg_dump's zlib at a similar ratio).
-        result = subprocess.run(  # noqa: S603
+        # Compression is left to the archive: zstd is several times faster
+        # than pg_dump's zlib at a similar ratio.
+        process = subprocess.Popen(  # noqa: S603
             [
                 _tool("pg_dump"),
                 *args,
@@ -280,20 +293,38 @@ def _pg_dump(*, connection: BaseDatabaseWrapper, workdir: Path) -> DatabaseDump:
             ],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+            stderr=errors,
         )
-        server_version = snapshot_connection.info.server_version
-    if result.returncode != 0:
-        raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
-    return DatabaseDump(
-        path=path,
-        member=PG_MEMBER,
-        engine="postgresql",
-        row_counts=counts,
-        migrations=migrations,
-        details={"format": "pg_dump-custom", "server_version": server_version},
-    )
+        try:
+            counts = _counts_pg(cursor)
+            migrations = (
+                _applied_migrations(cursor) if "django_migrations" in counts else []
+            )
+            server_version = snapshot_connection.info.server_version
+
+            def finish() -> DatabaseDump:
+                if process.wait() != 0:
+                    errors.seek(0)
+                    message = errors.read().decode(errors="replace").strip()
+                    raise BackupError(f"pg_dump failed: {message}")
+                return DatabaseDump(
+                    path=path,
+                    member=PG_MEMBER,
+                    engine="postgresql",
+                    row_counts=counts,
+                    migrations=migrations,
+                    details={
+                        "format": "pg_dump-custom",
+                        "server_version": server_version,
+                    },
+                )
+
+            yield finish
+        finally:
+            # The snapshot must outlive pg_dump; so must nothing else.
+            if process.poll() is None:
+                process.kill()
+            process.wait()
 
 
 class _Pipeline:

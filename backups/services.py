@@ -129,18 +129,23 @@ def _backup_create(
     try:
         if progress:
             progress("dumping the database")
-        dump = databases.database_dump(
-            connection=connection, workdir=workdir, portable=portable
-        )
-        with partial.open("wb") as raw:
+        with (
+            databases.database_dump(
+                connection=connection, workdir=workdir, portable=portable
+            ) as dump_finish,
+            partial.open("wb") as raw,
+        ):
             writer = archive.ArchiveWriter(
                 raw, compression=compression, secret=_secret()
             )
+            # Media go first, while pg_dump works in its own process; the
+            # database follows once its dump is complete.
+            if media:
+                _media_add(writer, progress=progress)
+            dump = dump_finish()
             with dump.path.open("rb") as data:
                 writer.add(dump.member, data, size=dump.path.stat().st_size)
             dump.path.unlink()
-            if media:
-                _media_add(writer, progress=progress)
             manifest = writer.finish(
                 {
                     "format_version": archive.FORMAT_VERSION,
@@ -275,10 +280,16 @@ def backup_verify(
     damaged ones in the error.
     """
     target = storage.archive_storage()
+    archives = storage.archives_list(target)
     if every:
-        names = [a.name for a in storage.archives_list(target)]
+        names = [a.name for a in archives]
+    elif name and name != "latest":
+        names = [_archive_resolve(target, name)]
+    elif archives:
+        # The newest archive, verified or not: checking it is the point.
+        names = [archives[-1].name]
     else:
-        names = [_archive_resolve(target, name or "latest")]
+        raise BackupError("There is no archive to verify.")
     results, damaged = [], []
     for archive_name in names:
         try:
@@ -398,10 +409,17 @@ def _row_counts() -> dict[str, int]:
 def _restore(
     target: Storage, name: str, manifest: dict[str, Any], *, media: bool
 ) -> int:
+    """Stream the archive once more: database into place, media into staging.
+
+    Media files come before the database in the archive, but must change
+    only once the database has been replaced; so they wait in a local
+    staging folder until then.
+    """
     workdir = Path(
         tempfile.mkdtemp(prefix=storage.PARTIAL_PREFIX, dir=storage.work_dir())
     )
-    restored: set[str] = set()
+    staging = workdir / "media"
+    staged: list[str] = []
     restore_media = media and manifest.get("media")
 
     def load(member: str, stream: BinaryIO, size: int) -> None:
@@ -411,25 +429,38 @@ def _restore(
             )
         elif restore_media and member.startswith(MEDIA_PREFIX):
             media_name = member.removeprefix(MEDIA_PREFIX)
-            if default_storage.exists(media_name):
-                default_storage.delete(media_name)
-            content = File(stream, name=media_name)
-            content.size = size
-            saved = default_storage.save(media_name, content)
-            if saved != media_name:
-                raise BackupError(f"The media storage saved {media_name} as {saved}.")
-            restored.add(media_name)
+            relative = PurePosixPath(media_name)
+            if relative.is_absolute() or ".." in relative.parts:
+                raise ArchiveDamaged(name, f"unsafe media path {media_name!r}")
+            path = staging / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as out:
+                shutil.copyfileobj(stream, out, archive.READ_SIZE)
+            staged.append(media_name)
 
     try:
         with target.open(name, "rb") as raw:
             archive.archive_read(raw, name=name, secret=_secret(), on_member=load)
+        if restore_media:
+            _media_replace(staging, staged)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    if restore_media:
-        for media_name in list(_media_names(default_storage)):
-            if media_name not in restored:
-                default_storage.delete(media_name)
-    return len(restored)
+    return len(staged)
+
+
+def _media_replace(staging: Path, names: list[str]) -> None:
+    """Make the media storage hold exactly the staged files."""
+    wanted = set(names)
+    for media_name in list(_media_names(default_storage)):
+        if media_name not in wanted:
+            default_storage.delete(media_name)
+    for media_name in names:
+        if default_storage.exists(media_name):
+            default_storage.delete(media_name)
+        with (staging / media_name).open("rb") as data:
+            saved = default_storage.save(media_name, File(data, name=media_name))
+        if saved != media_name:
+            raise BackupError(f"The media storage saved {media_name} as {saved}.")
 
 
 def _prune(*, retention: Retention) -> list[str]:
