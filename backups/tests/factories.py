@@ -35,6 +35,7 @@ def site_data_make(*, groups: int = 5) -> None:
     )
     default_storage.save("products/photo.jpg", ContentFile(os.urandom(20_000)))
     default_storage.save("pages/notes.txt", ContentFile(b"Opening hours: 9 to 5."))
+    default_storage.save("pages/logo.png", ContentFile(os.urandom(3_000)))
 
 
 def site_data_change() -> None:

@@ -85,6 +85,19 @@ def test_portable_backup_restores_every_row_and_media_file():
     assert Group.objects.create(name="after the restore").pk
 
 
+def test_restore_rewrites_only_the_media_files_that_differ(settings):
+    site_data_make()
+    result = services.backup_create()
+    site_data_change()
+    untouched = settings.MEDIA_ROOT / "pages" / "logo.png"
+    inode = untouched.stat().st_ino
+
+    services.backup_restore(name=result.name)
+
+    assert untouched.stat().st_ino == inode
+    assert (settings.MEDIA_ROOT / "pages" / "notes.txt").exists()
+
+
 def test_restore_without_media_leaves_media_alone():
     site_data_make()
     rows = database_fingerprint()
