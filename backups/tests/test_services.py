@@ -46,11 +46,12 @@ def test_backup_manifest_describes_the_database_and_every_member():
     assert database["row_counts"]["auth_group"] == 5
     assert ["auth", "0001_initial"] in database["migrations"]
     names = {member["name"] for member in manifest["members"]}
-    assert {
+    assert names == {
         "media/products/photo.jpg",
         "media/pages/notes.txt",
+        "media/pages/logo.png",
         database["member"],
-    } == names
+    }
     assert all(len(member["sha256"]) == 64 for member in manifest["members"])
     assert manifest["django"] and manifest["app"]["version"]
 
