@@ -109,7 +109,8 @@ class DecryptingReader:
         key, expected = _derive(secret, salt)
         if not hmac.compare_digest(check, expected):
             raise EncryptionKeyError(
-                "BACKUP_ENCRYPTION_KEY is not the key this archive was encrypted with."
+                "BACKUP_ENCRYPTION_KEY is not the key this archive was encrypted "
+                "with (or the archive's encryption header is damaged)."
             )
         self._raw = raw
         self._aead = AESGCM(key)

@@ -7,6 +7,7 @@ BACKUP_DIR, so cron and an operator can never run two at once.
 
 import contextlib
 import hashlib
+import os
 import shutil
 import tempfile
 import tomllib
@@ -167,7 +168,7 @@ def _backup_create(
                 }
             )
             raw.flush()
-            os_fsync(raw)
+            os.fsync(raw.fileno())
         name = storage.archive_name_new(target, now=now, suffix=suffix, label=label)
         storage.archive_commit(target, partial, name)
     except BaseException:
@@ -184,12 +185,6 @@ def _backup_create(
         storage.archive_delete(target, name)
         raise
     return BackupResult(name=name, size=target.size(name), manifest=manifest)
-
-
-def os_fsync(raw: BinaryIO) -> None:
-    import os
-
-    os.fsync(raw.fileno())
 
 
 def _media_add(writer: archive.ArchiveWriter, *, progress: Progress | None) -> None:
@@ -367,6 +362,7 @@ def backup_restore(
             progress(f"verifying {name}")
         manifest = _verify_one(target, name)
         databases.restore_check(connection=connection, manifest=manifest)
+        _media_paths_check(name, manifest)
         if confirm is not None and not confirm(
             f"This replaces the {connection.vendor} database"
             + (" and the media files" if media and manifest.get("media") else "")
@@ -438,10 +434,7 @@ def _restore(
             media_name = member.removeprefix(MEDIA_PREFIX)
             if media_name in unchanged:
                 return
-            relative = PurePosixPath(media_name)
-            if relative.is_absolute() or ".." in relative.parts:
-                raise ArchiveDamaged(name, f"unsafe media path {media_name!r}")
-            path = staging / relative
+            path = staging / _media_path_safe(name, media_name)
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("wb") as out:
                 shutil.copyfileobj(stream, out, archive.READ_SIZE)
@@ -455,6 +448,21 @@ def _restore(
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return len(archived) if restore_media else 0
+
+
+def _media_path_safe(name: str, media_name: str) -> PurePosixPath:
+    """A media path from an archive, refused if it could leave the media folder."""
+    relative = PurePosixPath(media_name)
+    if not media_name or relative.is_absolute() or ".." in relative.parts:
+        raise ArchiveDamaged(name, f"unsafe media path {media_name!r}")
+    return relative
+
+
+def _media_paths_check(name: str, manifest: dict[str, Any]) -> None:
+    """Refuse, before anything changes, an archive with an unsafe media path."""
+    for member in manifest["members"]:
+        if member["name"].startswith(MEDIA_PREFIX):
+            _media_path_safe(name, member["name"].removeprefix(MEDIA_PREFIX))
 
 
 def _media_unchanged(archived: dict[str, dict[str, Any]]) -> set[str]:

@@ -167,9 +167,11 @@ def archive_commit(storage: Storage, partial: Path, name: str) -> None:
     """Put a complete, flushed archive under its final name, atomically."""
     if isinstance(storage, FileSystemStorage):
         final = Path(storage.path(name))
-        # link() fails rather than replace an archive that took the name.
-        os.link(partial, final)
-        partial.unlink()
+        if final.exists():
+            raise FileExistsError(f"{final} exists already.")
+        # The lock keeps other runs from taking the name meanwhile, and a
+        # rename within one filesystem is atomic.
+        os.rename(partial, final)
         _fsync_dir(final.parent)
         return
     # Object stores such as S3 show an object only once its upload is done.

@@ -84,7 +84,9 @@ def archive_names() -> list[str]:
     )
 
 
-def archive_repack(name: str, *, change: dict[str, Any]) -> str:
+def archive_repack(
+    name: str, *, change: dict[str, Any], extra: dict[str, bytes] | None = None
+) -> str:
     """Write a copy of an archive whose manifest's database entry is changed.
 
     The copy is intact (its checksums hold): only what it claims differs.
@@ -99,7 +101,7 @@ def archive_repack(name: str, *, change: dict[str, Any]) -> str:
     new_name = "backup-20000101T000000Z.tar.zst"
     with archive_path(new_name).open("wb") as raw:
         writer = archive.ArchiveWriter(raw, compression="zstd")
-        for member, data in members:
+        for member, data in [*(extra or {}).items(), *members]:
             writer.add(member, io.BytesIO(data), size=len(data))
         manifest.pop("members")
         manifest["database"].update(change)

@@ -209,6 +209,25 @@ def test_restore_refuses_an_archive_with_migrations_the_code_lacks():
     assert media_fingerprint() == files
 
 
+def test_restore_refuses_media_paths_outside_the_media_folder(settings):
+    site_data_make()
+    result = services.backup_create()
+    evil = archive_repack(
+        result.name, change={}, extra={"media/../../outside.txt": b"escape"}
+    )
+    site_data_change()
+    rows = database_fingerprint()
+
+    archives = archive_names()
+
+    with pytest.raises(ArchiveDamaged, match="unsafe media path"):
+        services.backup_restore(name=evil)
+
+    assert database_fingerprint() == rows
+    assert archive_names() == archives  # refused before the safety backup
+    assert not (settings.MEDIA_ROOT.parent / "outside.txt").exists()
+
+
 def test_encrypted_archive_round_trips(settings):
     settings.BACKUP_ENCRYPTION_KEY = "correct horse battery staple 2026"
     site_data_make()
