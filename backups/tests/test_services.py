@@ -351,3 +351,27 @@ def test_a_second_backup_in_the_same_second_gets_its_own_name():
     second = services.backup_create(now=moment)
     assert first.name != second.name
     assert [a.name for a in services.backups_list()] == [first.name, second.name]
+
+
+def test_archives_can_live_in_a_django_storage_such_as_s3(settings, backup_dir):
+    # InMemoryStorage stands in for S3: archives take the storage API path,
+    # not the local temp-file-and-rename one.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "backups": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    settings.BACKUP_STORAGE = "backups"
+    site_data_make()
+    rows, files = database_fingerprint(), media_fingerprint()
+    result = services.backup_create()
+    site_data_change()
+
+    [listed] = services.backups_list()
+    services.backup_restore(name="latest")
+
+    assert listed.name == result.name
+    assert listed.verified
+    assert database_fingerprint() == rows
+    assert media_fingerprint() == files
+    # Only the lock and the temporary work folder are local.
+    assert not list(backup_dir.glob("backup-*"))
