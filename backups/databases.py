@@ -572,6 +572,20 @@ def portable_models() -> list[type[Model]]:
     return models
 
 
+def _stored_fields(model: type[Model]) -> list[Field]:
+    """The columns a portable dump carries for a model's own table.
+
+    Generated columns are left out: the database computes them again on
+    load, and refuses values for them. So are columns added outside Django
+    (a search index kept by triggers, say), which triggers fill on load.
+    """
+    return [
+        f
+        for f in model._meta.local_concrete_fields
+        if not getattr(f, "generated", False)
+    ]
+
+
 def _encode(value: Any) -> Any:
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
@@ -614,7 +628,7 @@ def _nested(connection: BaseDatabaseWrapper) -> bool:
 def _portable_dump_model(
     connection: BaseDatabaseWrapper, model: type[Model], out
 ) -> int:
-    fields: list[Field] = list(model._meta.local_concrete_fields)
+    fields = _stored_fields(model)
     table = model._meta.db_table
     out.write(
         json.dumps({"table": table, "columns": [f.column for f in fields]}) + "\n"
@@ -700,9 +714,7 @@ def _portable_load(
                         raise RestoreRefused(
                             f"This code has no model for table {table}."
                         )
-                    by_column = {
-                        f.column: f for f in models[table]._meta.local_concrete_fields
-                    }
+                    by_column = {f.column: f for f in _stored_fields(models[table])}
                     fields = [by_column[c] for c in record["columns"]]
                     insert = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
                         quote(table),

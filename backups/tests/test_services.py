@@ -43,7 +43,8 @@ def test_backup_manifest_describes_the_database_and_every_member():
     manifest = manifest_read(result.name)
     database = manifest["database"]
     assert database["engine"] == connection.vendor
-    assert database["row_counts"]["auth_group"] == 5
+    # Data migrations may add groups of their own.
+    assert database["row_counts"]["auth_group"] == Group.objects.count() >= 5
     assert ["auth", "0001_initial"] in database["migrations"]
     names = {member["name"] for member in manifest["members"]}
     assert names == {
