@@ -311,7 +311,7 @@ def _restore_test(
     counts: dict[str, int] = {}
     member = manifest["database"]["member"]
     workdir = Path(
-        tempfile.mkdtemp(prefix=storage.PARTIAL_PREFIX, dir=storage.work_dir())
+        tempfile.mkdtemp(prefix=storage.UNLOCKED_PREFIX, dir=storage.work_dir())
     )
 
     def load(member_name: str, stream: BinaryIO, size: int) -> None:

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,10 @@ ARCHIVE_NAME = re.compile(
 )
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 PARTIAL_PREFIX = ".partial-"
+# Temporary files of runs that do not take the lock (verify_backup); the
+# lock holder removes only old ones, as such a run may be going on.
+UNLOCKED_PREFIX = ".verify-"
+UNLOCKED_MAX_AGE = 24 * 60 * 60
 
 
 @dataclass
@@ -154,13 +159,21 @@ def partials_remove(storage: Storage) -> None:
     folders = {work_dir()}
     if isinstance(storage, FileSystemStorage):
         folders.add(Path(storage.location))
+    old = time.time() - UNLOCKED_MAX_AGE
     for folder in folders:
-        if folder.is_dir():
-            for leftover in folder.glob(f"{PARTIAL_PREFIX}*"):
-                if leftover.is_dir():
-                    shutil.rmtree(leftover, ignore_errors=True)
-                else:
-                    leftover.unlink(missing_ok=True)
+        if not folder.is_dir():
+            continue
+        leftovers = list(folder.glob(f"{PARTIAL_PREFIX}*"))
+        leftovers += [
+            path
+            for path in folder.glob(f"{UNLOCKED_PREFIX}*")
+            if path.lstat().st_mtime < old
+        ]
+        for leftover in leftovers:
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
 
 
 def archive_commit(storage: Storage, partial: Path, name: str) -> None:
@@ -184,7 +197,7 @@ def archive_commit(storage: Storage, partial: Path, name: str) -> None:
 
 
 def _replace_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f"{PARTIAL_PREFIX}{path.name}")
+    temporary = path.with_name(f"{UNLOCKED_PREFIX}{os.urandom(4).hex()}-{path.name}")
     with temporary.open("wb") as out:
         out.write(data)
         out.flush()

@@ -4,6 +4,8 @@ Tests that need pg_dump to see their data commit it, hence transactional
 databases throughout.
 """
 
+import os
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -376,3 +378,23 @@ def test_archives_can_live_in_a_django_storage_such_as_s3(settings, backup_dir):
     assert media_fingerprint() == files
     # Only the lock and the temporary work folder are local.
     assert not list(backup_dir.glob("backup-*"))
+
+
+def test_a_backup_clears_leftovers_of_killed_runs_but_not_a_running_verify(
+    backup_dir,
+):
+    backup_dir.mkdir()
+    killed = backup_dir / ".partial-123-abcd"
+    killed.write_bytes(b"half an archive")
+    running_verify = backup_dir / ".verify-fresh"
+    running_verify.mkdir()
+    old_verify = backup_dir / ".verify-old"
+    old_verify.mkdir()
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old_verify, (two_days_ago, two_days_ago))
+
+    services.backup_create()
+
+    assert not killed.exists()
+    assert running_verify.exists()
+    assert not old_verify.exists()
