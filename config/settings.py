@@ -56,6 +56,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 INSTALLED_APPS = [
     "accounts",
+    "backups",
     "catalog",
     "imagekit",
     "allauth",
@@ -254,6 +255,16 @@ STORAGES = {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Backups (the backups app). Archives go to BACKUP_DIR, or to the storage
+# named by BACKUP_STORAGE (an alias in STORAGES, e.g. S3 via django-storages);
+# BACKUP_DIR also holds the lock file and the temporary files of a run.
+BACKUP_DIR = env.path("BACKUP_DIR", default=VAR_DIR / "backups")
+BACKUP_STORAGE = env.str("BACKUP_STORAGE", default="")
+BACKUP_COMPRESSION = env.str("BACKUP_COMPRESSION", default="zstd")
+# When set, archives are encrypted with AES-256-GCM under a key derived from
+# it. Keep a copy outside the machine: without it no archive can be restored.
+BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
 
 # Logging: one line per event on stdout, where gunicorn's lines go too.
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")

@@ -1,0 +1,558 @@
+"""Backups, verification, restores, rotation and monitoring.
+
+The management commands only call these functions; everything they do is
+here. Every run that writes (a backup, a restore) holds the lock in
+BACKUP_DIR, so cron and an operator can never run two at once.
+"""
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
+
+import django
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import Storage, default_storage
+from django.db import connection
+
+from backups import archive, databases, storage
+from backups.errors import ArchiveDamaged, BackupError, BackupsStale
+from backups.locking import backup_lock
+from backups.rotation import Retention, archives_to_keep
+
+MEDIA_PREFIX = "media/"
+LOCK_NAME = ".backup.lock"
+
+# Progress callbacks get a short description of the step that starts.
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BackupResult:
+    name: str
+    size: int
+    manifest: dict[str, Any]
+    pruned: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RestoreResult:
+    name: str
+    safety_backup: str | None
+    row_counts: dict[str, int]
+    media_files: int
+
+
+@contextlib.contextmanager
+def _locked() -> Iterator[None]:
+    with backup_lock(storage.work_dir() / LOCK_NAME):
+        yield
+
+
+def _secret() -> str:
+    return settings.BACKUP_ENCRYPTION_KEY
+
+
+def _app_version() -> str:
+    try:
+        with (Path(settings.BASE_DIR) / "pyproject.toml").open("rb") as project:
+            return tomllib.load(project)["project"]["version"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
+def _media_names(media: Storage, folder: str = "") -> Iterator[str]:
+    """Every file in the media storage, as paths relative to its root."""
+    try:
+        folders, files = media.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in sorted(files):
+        yield str(PurePosixPath(folder, name)) if folder else name
+    for sub in sorted(folders):
+        yield from _media_names(
+            media, str(PurePosixPath(folder, sub)) if folder else sub
+        )
+
+
+def backup_create(
+    *,
+    media: bool = True,
+    portable: bool = False,
+    retention: Retention | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> BackupResult:
+    """Write, verify and (with a retention) rotate one archive.
+
+    Nothing stands under the archive's final name until it is complete and
+    flushed to disk, and pruning starts only once the new archive has been
+    read back and all its checksums hold.
+    """
+    with _locked():
+        result = _backup_create(
+            media=media, portable=portable, progress=progress, now=now
+        )
+        if retention is not None:
+            result.pruned = _prune(retention=retention)
+        return result
+
+
+def _backup_create(
+    *,
+    media: bool,
+    portable: bool,
+    progress: Progress | None,
+    now: datetime | None = None,
+    label: str = "",
+) -> BackupResult:
+    target = storage.archive_storage()
+    storage.partials_remove(target)
+    now = now or datetime.now(UTC)
+    compression = settings.BACKUP_COMPRESSION
+    if compression not in archive.SUFFIXES:
+        raise BackupError(
+            f"BACKUP_COMPRESSION must be zstd or gzip, not {compression!r}."
+        )
+    suffix = archive.SUFFIXES[compression] + (".enc" if _secret() else "")
+    label = "-".join(part for part in (label, "portable" if portable else "") if part)
+    partial = storage.partial_path(target)
+    workdir = Path(
+        tempfile.mkdtemp(prefix=storage.PARTIAL_PREFIX, dir=storage.work_dir())
+    )
+    try:
+        if progress:
+            progress("dumping the database")
+        with (
+            databases.database_dump(
+                connection=connection, workdir=workdir, portable=portable
+            ) as dump_finish,
+            partial.open("wb") as raw,
+        ):
+            writer = archive.ArchiveWriter(
+                raw, compression=compression, secret=_secret()
+            )
+            # Media go first, while pg_dump works in its own process; the
+            # database follows once its dump is complete.
+            if media:
+                _media_add(writer, progress=progress)
+            dump = dump_finish()
+            with dump.path.open("rb") as data:
+                writer.add(dump.member, data, size=dump.path.stat().st_size)
+            dump.path.unlink()
+            manifest = writer.finish(
+                {
+                    "format_version": archive.FORMAT_VERSION,
+                    "created": now.isoformat(),
+                    "app": {"name": "showroom", "version": _app_version()},
+                    "django": django.get_version(),
+                    "database": {
+                        "engine": dump.engine,
+                        "source_engine": connection.vendor,
+                        "member": dump.member,
+                        "migrations": dump.migrations,
+                        "row_counts": dump.row_counts,
+                        **dump.details,
+                    },
+                    "media": media,
+                    "encrypted": bool(_secret()),
+                    "compression": compression,
+                }
+            )
+            raw.flush()
+            os.fsync(raw.fileno())
+        name = storage.archive_name_new(target, now=now, suffix=suffix, label=label)
+        storage.archive_commit(target, partial, name)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if progress:
+        progress("verifying the archive")
+    try:
+        _verify_one(target, name)
+    except ArchiveDamaged:
+        # Our own output failed its check: it must not pass for a backup.
+        storage.archive_delete(target, name)
+        raise
+    return BackupResult(name=name, size=target.size(name), manifest=manifest)
+
+
+def _media_add(writer: archive.ArchiveWriter, *, progress: Progress | None) -> None:
+    names = list(_media_names(default_storage))
+    for number, name in enumerate(names, start=1):
+        if progress and (number % 100 == 0 or number == len(names)):
+            progress(f"media {number}/{len(names)}")
+        with default_storage.open(name, "rb") as data:
+            writer.add(
+                MEDIA_PREFIX + name,
+                data,
+                size=default_storage.size(name),
+                mtime=_mtime(name),
+            )
+
+
+def _mtime(name: str) -> float | None:
+    try:
+        return default_storage.get_modified_time(name).timestamp()
+    except (NotImplementedError, OSError):
+        return None
+
+
+def _status(manifest: dict[str, Any], *, verified: bool, reason: str = "") -> dict:
+    return {
+        "verified": verified,
+        "checked_at": datetime.now(UTC).isoformat(),
+        "reason": reason,
+        "created": manifest.get("created") if manifest else None,
+        "engine": manifest["database"]["engine"] if manifest else "?",
+        "encrypted": manifest.get("encrypted") if manifest else None,
+    }
+
+
+def _verify_one(
+    target: Storage,
+    name: str,
+    *,
+    on_member: archive.MemberConsumer | None = None,
+) -> dict[str, Any]:
+    """Read an archive through, record the outcome beside it, return its manifest."""
+    try:
+        with target.open(name, "rb") as raw:
+            manifest = archive.archive_read(
+                raw, name=name, secret=_secret(), on_member=on_member
+            )
+    except ArchiveDamaged as damage:
+        previous = storage.status_read(target, name) or {}
+        storage.status_write(
+            target,
+            name,
+            {
+                **previous,
+                "verified": False,
+                "reason": damage.reason,
+                "checked_at": datetime.now(UTC).isoformat(),
+            },
+        )
+        raise
+    storage.status_write(target, name, _status(manifest, verified=True))
+    return manifest
+
+
+def _archive_resolve(target: Storage, name: str) -> str:
+    if name == "latest":
+        verified = [a for a in storage.archives_list(target) if a.verified]
+        if not verified:
+            raise BackupError("There is no verified archive to restore.")
+        return verified[-1].name
+    name = PurePosixPath(name).name
+    if not target.exists(name):
+        raise BackupError(f"There is no archive {name}.")
+    return name
+
+
+@dataclass
+class VerifyResult:
+    name: str
+    manifest: dict[str, Any]
+    restore_counts: dict[str, int] | None = None
+
+
+def backup_verify(
+    *, name: str | None = None, every: bool = False, restore_test: bool = False
+) -> list[VerifyResult]:
+    """Check archives' checksums; with restore_test, load them into scratch.
+
+    Checks every archive asked for before raising, and names all the
+    damaged ones in the error.
+    """
+    target = storage.archive_storage()
+    archives = storage.archives_list(target)
+    if every:
+        names = [a.name for a in archives]
+    elif name and name != "latest":
+        names = [_archive_resolve(target, name)]
+    elif archives:
+        # The newest archive, verified or not: checking it is the point.
+        names = [archives[-1].name]
+    else:
+        raise BackupError("There is no archive to verify.")
+    results, damaged = [], []
+    for archive_name in names:
+        try:
+            manifest = _verify_one(target, archive_name)
+            counts = None
+            if restore_test:
+                counts = _restore_test(target, archive_name, manifest)
+            results.append(VerifyResult(archive_name, manifest, counts))
+        except ArchiveDamaged as damage:
+            damaged.append(damage)
+    if damaged:
+        if len(damaged) == 1:
+            raise damaged[0]
+        raise ArchiveDamaged(
+            ", ".join(d.name for d in damaged), "; ".join(d.reason for d in damaged)
+        )
+    return results
+
+
+def _restore_test(
+    target: Storage, name: str, manifest: dict[str, Any]
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    member = manifest["database"]["member"]
+    workdir = Path(
+        tempfile.mkdtemp(prefix=storage.UNLOCKED_PREFIX, dir=storage.work_dir())
+    )
+
+    def load(member_name: str, stream: BinaryIO, size: int) -> None:
+        if member_name == member:
+            counts.update(
+                databases.restore_test(
+                    connection=connection,
+                    manifest=manifest,
+                    stream=stream,
+                    workdir=workdir,
+                )
+            )
+
+    try:
+        with target.open(name, "rb") as raw:
+            archive.archive_read(raw, name=name, secret=_secret(), on_member=load)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    expected = manifest["database"]["row_counts"]
+    if counts != expected:
+        differing = sorted(
+            t for t in set(counts) | set(expected) if counts.get(t) != expected.get(t)
+        )
+        raise ArchiveDamaged(name, f"restore test: row counts differ in {differing}")
+    return counts
+
+
+def backup_restore(
+    *,
+    name: str,
+    media: bool = True,
+    safety_backup: bool = True,
+    confirm: Callable[[str], bool] | None = None,
+    progress: Progress | None = None,
+) -> RestoreResult:
+    """Replace the database (and media) with an archive's, after checking it.
+
+    The archive is read through and checked before anything changes; an
+    archive from another engine, or with migrations this code lacks, is
+    refused. Then a safety backup of the current state is taken, the
+    database is replaced all or nothing, and media are made exactly the
+    archived set.
+    """
+    with _locked():
+        target = storage.archive_storage()
+        name = _archive_resolve(target, name)
+        if progress:
+            progress(f"verifying {name}")
+        manifest = _verify_one(target, name)
+        databases.restore_check(connection=connection, manifest=manifest)
+        _media_paths_check(name, manifest)
+        if confirm is not None and not confirm(
+            f"This replaces the {connection.vendor} database"
+            + (" and the media files" if media and manifest.get("media") else "")
+            + f" with the contents of {name}."
+        ):
+            raise BackupError("Restore cancelled; nothing was changed.")
+        safety = None
+        if safety_backup:
+            if progress:
+                progress("taking a safety backup")
+            safety = _backup_create(
+                media=True, portable=False, progress=None, label="pre-restore"
+            ).name
+        if progress:
+            progress("restoring")
+        restored_media = _restore(target, name, manifest, media=media)
+        counts = _row_counts()
+        expected = manifest["database"]["row_counts"]
+        wrong = sorted(t for t, n in expected.items() if counts.get(t) != n)
+        if wrong:
+            raise BackupError(
+                f"After the restore the row counts of {wrong} differ from the manifest."
+            )
+        return RestoreResult(
+            name=name,
+            safety_backup=safety,
+            # The archived tables only: SQLite's own statistics table, for
+            # one, is not the site's data.
+            row_counts={table: counts[table] for table in expected},
+            media_files=restored_media,
+        )
+
+
+def _row_counts() -> dict[str, int]:
+    counts = {}
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def _restore(
+    target: Storage, name: str, manifest: dict[str, Any], *, media: bool
+) -> int:
+    """Stream the archive once more: database into place, media into staging.
+
+    Media files come before the database in the archive, but must change
+    only once the database has been replaced; so they wait in a local
+    staging folder until then.
+    """
+    workdir = Path(
+        tempfile.mkdtemp(prefix=storage.PARTIAL_PREFIX, dir=storage.work_dir())
+    )
+    staging = workdir / "media"
+    staged: list[str] = []
+    restore_media = media and manifest.get("media")
+    archived = {
+        m["name"].removeprefix(MEDIA_PREFIX): m
+        for m in manifest["members"]
+        if m["name"].startswith(MEDIA_PREFIX)
+    }
+    unchanged = _media_unchanged(archived) if restore_media else set()
+
+    def load(member: str, stream: BinaryIO, size: int) -> None:
+        if member == manifest["database"]["member"]:
+            databases.database_restore(
+                connection=connection, manifest=manifest, stream=stream, workdir=workdir
+            )
+        elif restore_media and member.startswith(MEDIA_PREFIX):
+            media_name = member.removeprefix(MEDIA_PREFIX)
+            if media_name in unchanged:
+                return
+            path = staging / _media_path_safe(name, media_name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as out:
+                shutil.copyfileobj(stream, out, archive.READ_SIZE)
+            staged.append(media_name)
+
+    try:
+        with target.open(name, "rb") as raw:
+            archive.archive_read(raw, name=name, secret=_secret(), on_member=load)
+        if restore_media:
+            _media_replace(staging, staged, keep=set(archived))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return len(archived) if restore_media else 0
+
+
+def _media_path_safe(name: str, media_name: str) -> PurePosixPath:
+    """A media path from an archive, refused if it could leave the media folder."""
+    relative = PurePosixPath(media_name)
+    if not media_name or relative.is_absolute() or ".." in relative.parts:
+        raise ArchiveDamaged(name, f"unsafe media path {media_name!r}")
+    return relative
+
+
+def _media_paths_check(name: str, manifest: dict[str, Any]) -> None:
+    """Refuse, before anything changes, an archive with an unsafe media path."""
+    for member in manifest["members"]:
+        if member["name"].startswith(MEDIA_PREFIX):
+            _media_path_safe(name, member["name"].removeprefix(MEDIA_PREFIX))
+
+
+def _media_unchanged(archived: dict[str, dict[str, Any]]) -> set[str]:
+    """Media files the storage holds already, byte for byte as archived.
+
+    Restoring rewrites only the others: on a site whose uploads did not
+    change, that turns thousands of file writes into reads.
+    """
+    unchanged = set()
+    for media_name, member in archived.items():
+        try:
+            if default_storage.size(media_name) != member["size"]:
+                continue
+            digest = hashlib.sha256()
+            with default_storage.open(media_name, "rb") as current:
+                while chunk := current.read(archive.READ_SIZE):
+                    digest.update(chunk)
+        except (FileNotFoundError, OSError):
+            continue
+        if digest.hexdigest() == member["sha256"]:
+            unchanged.add(media_name)
+    return unchanged
+
+
+def _media_replace(staging: Path, names: list[str], *, keep: set[str]) -> None:
+    """Make the media storage hold exactly the archived files.
+
+    `names` are the staged files to write; `keep` all the archived names,
+    the unchanged ones included.
+    """
+    for media_name in list(_media_names(default_storage)):
+        if media_name not in keep:
+            default_storage.delete(media_name)
+    for media_name in names:
+        if default_storage.exists(media_name):
+            default_storage.delete(media_name)
+        with (staging / media_name).open("rb") as data:
+            saved = default_storage.save(media_name, File(data, name=media_name))
+        if saved != media_name:
+            raise BackupError(f"The media storage saved {media_name} as {saved}.")
+
+
+def _prune(*, retention: Retention) -> list[str]:
+    """Delete verified archives the retention does not keep; return their names.
+
+    Unverified or damaged archives are left for a person to look at, and the
+    newest verified archive is always kept, whatever the retention says.
+    """
+    target = storage.archive_storage()
+    verified = [a for a in storage.archives_list(target) if a.verified]
+    if not verified:
+        return []
+    keep = archives_to_keep(
+        ((a.name, a.created) for a in verified), retention=retention
+    )
+    keep.add(verified[-1].name)
+    pruned = []
+    for item in verified:
+        if item.name not in keep:
+            storage.archive_delete(target, item.name)
+            pruned.append(item.name)
+    return pruned
+
+
+def backups_prune(*, retention: Retention) -> list[str]:
+    """Rotate the archives under the lock, without making a new one."""
+    with _locked():
+        return _prune(retention=retention)
+
+
+def backups_list() -> list[storage.ArchiveInfo]:
+    return storage.archives_list(storage.archive_storage())
+
+
+def backups_check(
+    *, max_age: timedelta, now: datetime | None = None
+) -> storage.ArchiveInfo:
+    """Return the newest verified archive, or raise BackupsStale if it is too old."""
+    now = now or datetime.now(UTC)
+    verified = [a for a in backups_list() if a.verified]
+    if not verified:
+        raise BackupsStale("There is no verified backup archive.")
+    newest = verified[-1]
+    age = now - newest.created
+    if age > max_age:
+        hours = age.total_seconds() / 3600
+        raise BackupsStale(
+            f"The newest verified backup, {newest.name}, is {hours:.1f} hours old "
+            f"(the limit is {max_age.total_seconds() / 3600:g} hours)."
+        )
+    return newest

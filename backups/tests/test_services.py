@@ -1,0 +1,400 @@
+"""Backups, verification and restores, on whichever engine the suite runs on.
+
+Tests that need pg_dump to see their data commit it, hence transactional
+databases throughout.
+"""
+
+import os
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+
+from backups import databases, services
+from backups.errors import (
+    ArchiveDamaged,
+    BackupError,
+    BackupsStale,
+    EncryptionKeyError,
+    RestoreRefused,
+)
+from backups.rotation import Retention
+from backups.tests.factories import (
+    POSTGRESQL,
+    archive_names,
+    archive_path,
+    archive_repack,
+    database_fingerprint,
+    manifest_read,
+    media_fingerprint,
+    site_data_change,
+    site_data_make,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+requires_postgresql = pytest.mark.skipif(
+    not POSTGRESQL, reason="needs DATABASE_URL to point at PostgreSQL"
+)
+
+
+def test_backup_manifest_describes_the_database_and_every_member():
+    site_data_make()
+    result = services.backup_create()
+    manifest = manifest_read(result.name)
+    database = manifest["database"]
+    assert database["engine"] == connection.vendor
+    # Data migrations may add groups of their own.
+    assert database["row_counts"]["auth_group"] == Group.objects.count() >= 5
+    assert ["auth", "0001_initial"] in database["migrations"]
+    names = {member["name"] for member in manifest["members"]}
+    assert names == {
+        "media/products/photo.jpg",
+        "media/pages/notes.txt",
+        "media/pages/logo.png",
+        database["member"],
+    }
+    assert all(len(member["sha256"]) == 64 for member in manifest["members"])
+    assert manifest["django"] and manifest["app"]["version"]
+
+
+def test_restore_brings_back_every_row_and_media_file_exactly():
+    site_data_make()
+    rows, files = database_fingerprint(), media_fingerprint()
+    result = services.backup_create()
+    site_data_change()
+    assert database_fingerprint() != rows
+    assert media_fingerprint() != files
+
+    restored = services.backup_restore(name=result.name)
+
+    assert database_fingerprint() == rows
+    assert media_fingerprint() == files
+    assert restored.safety_backup in archive_names()
+
+
+def test_portable_backup_restores_every_row_and_media_file():
+    site_data_make()
+    rows, files = database_fingerprint(), media_fingerprint()
+    result = services.backup_create(portable=True)
+    assert manifest_read(result.name)["database"]["engine"] == "portable"
+    site_data_change()
+
+    services.backup_restore(name=result.name)
+
+    assert database_fingerprint() == rows
+    assert media_fingerprint() == files
+    # The sequences follow the restored rows: new rows get fresh keys.
+    assert Group.objects.create(name="after the restore").pk
+
+
+def test_restore_rewrites_only_the_media_files_that_differ(settings):
+    site_data_make()
+    result = services.backup_create()
+    site_data_change()
+    untouched = settings.MEDIA_ROOT / "pages" / "logo.png"
+    inode = untouched.stat().st_ino
+
+    services.backup_restore(name=result.name)
+
+    assert untouched.stat().st_ino == inode
+    assert (settings.MEDIA_ROOT / "pages" / "notes.txt").exists()
+
+
+def test_restore_without_media_leaves_media_alone():
+    site_data_make()
+    rows = database_fingerprint()
+    result = services.backup_create()
+    site_data_change()
+    changed_files = media_fingerprint()
+
+    services.backup_restore(name=result.name, media=False)
+
+    assert database_fingerprint() == rows
+    assert media_fingerprint() == changed_files
+
+
+def test_backup_without_media_holds_only_the_database():
+    site_data_make()
+    result = services.backup_create(media=False)
+    members = [m["name"] for m in manifest_read(result.name)["members"]]
+    assert members == [manifest_read(result.name)["database"]["member"]]
+
+
+def _flip_byte(path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def _truncate(path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+@pytest.mark.parametrize("damage", [_flip_byte, _truncate], ids=["flipped", "cut"])
+@pytest.mark.parametrize("key", ["", "a long enough secret key"], ids=["plain", "enc"])
+def test_damaged_archive_is_refused_and_database_untouched(settings, damage, key):
+    settings.BACKUP_ENCRYPTION_KEY = key
+    site_data_make()
+    result = services.backup_create()
+    site_data_change()
+    rows, files = database_fingerprint(), media_fingerprint()
+    damage(archive_path(result.name))
+    archives = archive_names()
+
+    with pytest.raises(ArchiveDamaged, match=result.name):
+        services.backup_verify(name=result.name)
+    with pytest.raises(ArchiveDamaged, match=result.name):
+        services.backup_restore(name=result.name)
+
+    assert database_fingerprint() == rows
+    assert media_fingerprint() == files
+    assert archive_names() == archives  # and so no safety backup either
+
+
+def test_verify_all_names_every_damaged_archive():
+    first = services.backup_create(now=datetime(2026, 1, 1, tzinfo=UTC))
+    second = services.backup_create(now=datetime(2026, 1, 2, tzinfo=UTC))
+    services.backup_create(now=datetime(2026, 1, 3, tzinfo=UTC))
+    _flip_byte(archive_path(first.name))
+    _truncate(archive_path(second.name))
+
+    with pytest.raises(ArchiveDamaged) as raised:
+        services.backup_verify(every=True)
+
+    assert first.name in str(raised.value)
+    assert second.name in str(raised.value)
+    states = {a.name: a.verified for a in services.backups_list()}
+    assert states[first.name] is False
+    assert states[second.name] is False
+
+
+def test_restore_test_loads_a_scratch_database_and_matches_row_counts():
+    site_data_make()
+    result = services.backup_create()
+    [verified] = services.backup_verify(name=result.name, restore_test=True)
+    assert (
+        verified.restore_counts == manifest_read(result.name)["database"]["row_counts"]
+    )
+
+
+def test_restore_refuses_an_archive_from_the_other_engine():
+    site_data_make()
+    result = services.backup_create()
+    other = "sqlite" if connection.vendor == "postgresql" else "postgresql"
+    foreign = archive_repack(result.name, change={"engine": other})
+    site_data_change()
+    rows, files = database_fingerprint(), media_fingerprint()
+
+    with pytest.raises(RestoreRefused, match=f"holds a {other} database"):
+        services.backup_restore(name=foreign)
+
+    assert database_fingerprint() == rows
+    assert media_fingerprint() == files
+
+
+def test_restore_refuses_an_archive_with_migrations_the_code_lacks():
+    site_data_make()
+    result = services.backup_create()
+    migrations = manifest_read(result.name)["database"]["migrations"]
+    future = archive_repack(
+        result.name, change={"migrations": [*migrations, ["auth", "9999_future"]]}
+    )
+    site_data_change()
+    rows, files = database_fingerprint(), media_fingerprint()
+
+    with pytest.raises(RestoreRefused, match=r"auth\.9999_future"):
+        services.backup_restore(name=future)
+
+    assert database_fingerprint() == rows
+    assert media_fingerprint() == files
+
+
+def test_restore_refuses_media_paths_outside_the_media_folder(settings):
+    site_data_make()
+    result = services.backup_create()
+    evil = archive_repack(
+        result.name, change={}, extra={"media/../../outside.txt": b"escape"}
+    )
+    site_data_change()
+    rows = database_fingerprint()
+
+    archives = archive_names()
+
+    with pytest.raises(ArchiveDamaged, match="unsafe media path"):
+        services.backup_restore(name=evil)
+
+    assert database_fingerprint() == rows
+    assert archive_names() == archives  # refused before the safety backup
+    assert not (settings.MEDIA_ROOT.parent / "outside.txt").exists()
+
+
+def test_encrypted_archive_round_trips(settings):
+    settings.BACKUP_ENCRYPTION_KEY = "correct horse battery staple 2026"
+    site_data_make()
+    rows, files = database_fingerprint(), media_fingerprint()
+    result = services.backup_create()
+    assert result.name.endswith(".tar.zst.enc")
+    assert b"manifest.json" not in archive_path(result.name).read_bytes()
+    site_data_change()
+
+    services.backup_restore(name=result.name)
+
+    assert database_fingerprint() == rows
+    assert media_fingerprint() == files
+
+
+@pytest.mark.parametrize("key", ["another key entirely", ""], ids=["wrong", "missing"])
+def test_encrypted_archive_fails_clearly_without_its_key(settings, key):
+    settings.BACKUP_ENCRYPTION_KEY = "correct horse battery staple 2026"
+    site_data_make()
+    result = services.backup_create()
+    site_data_change()
+    rows = database_fingerprint()
+    settings.BACKUP_ENCRYPTION_KEY = key
+
+    with pytest.raises(EncryptionKeyError, match="BACKUP_ENCRYPTION_KEY"):
+        services.backup_verify(name=result.name)
+    with pytest.raises(EncryptionKeyError, match="BACKUP_ENCRYPTION_KEY"):
+        services.backup_restore(name=result.name)
+    assert database_fingerprint() == rows
+
+
+def test_gzip_archives_round_trip(settings):
+    settings.BACKUP_COMPRESSION = "gzip"
+    site_data_make()
+    rows = database_fingerprint()
+    result = services.backup_create()
+    assert result.name.endswith(".tar.gz")
+    site_data_change()
+    services.backup_restore(name=result.name)
+    assert database_fingerprint() == rows
+
+
+def test_failing_dump_prunes_nothing_and_leaves_no_file(monkeypatch, backup_dir):
+    for day in range(1, 4):
+        services.backup_create(now=datetime(2026, 1, day, tzinfo=UTC))
+    before = sorted(p.name for p in backup_dir.iterdir())
+
+    def failing_dump(**kwargs):
+        raise BackupError("pg_dump failed: connection refused")
+
+    monkeypatch.setattr(databases, "database_dump", failing_dump)
+    with pytest.raises(BackupError, match="pg_dump failed"):
+        services.backup_create(retention=Retention(daily=1))
+
+    assert sorted(p.name for p in backup_dir.iterdir()) == before
+
+
+@requires_postgresql
+def test_bad_database_credentials_fail_the_backup_and_prune_nothing(
+    monkeypatch, backup_dir
+):
+    for day in range(1, 4):
+        services.backup_create(now=datetime(2026, 1, day, tzinfo=UTC))
+    before = sorted(p.name for p in backup_dir.iterdir())
+    monkeypatch.setitem(connection.settings_dict, "USER", "no_such_role_here")
+
+    with pytest.raises(BackupError, match="no_such_role_here"):
+        services.backup_create(retention=Retention(daily=1))
+
+    assert sorted(p.name for p in backup_dir.iterdir()) == before
+
+
+def test_restore_latest_picks_the_newest_verified_archive():
+    services.backup_create(now=datetime(2026, 1, 1, tzinfo=UTC))
+    Group.objects.create(name="only in the newest")
+    newest = services.backup_create(now=datetime(2026, 1, 2, tzinfo=UTC))
+    Group.objects.all().delete()
+
+    restored = services.backup_restore(name="latest")
+
+    assert restored.name == newest.name
+    assert Group.objects.filter(name="only in the newest").exists()
+
+
+def test_restore_asks_first_and_a_no_changes_nothing():
+    site_data_make()
+    result = services.backup_create()
+    site_data_change()
+    rows = database_fingerprint()
+    questions = []
+
+    def refuse(question: str) -> bool:
+        questions.append(question)
+        return False
+
+    with pytest.raises(BackupError, match="cancelled"):
+        services.backup_restore(name=result.name, confirm=refuse)
+    assert questions
+    assert database_fingerprint() == rows
+
+
+def test_check_backups_wants_a_recent_verified_archive():
+    with pytest.raises(BackupsStale, match="no verified"):
+        services.backups_check(max_age=timedelta(hours=26))
+    made = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
+    result = services.backup_create(now=made)
+
+    fresh = services.backups_check(
+        max_age=timedelta(hours=26), now=made + timedelta(hours=25)
+    )
+    assert fresh.name == result.name
+    with pytest.raises(BackupsStale, match=result.name):
+        services.backups_check(
+            max_age=timedelta(hours=26), now=made + timedelta(hours=27)
+        )
+
+
+def test_a_second_backup_in_the_same_second_gets_its_own_name():
+    moment = datetime(2026, 3, 1, tzinfo=UTC)
+    first = services.backup_create(now=moment)
+    second = services.backup_create(now=moment)
+    assert first.name != second.name
+    assert [a.name for a in services.backups_list()] == [first.name, second.name]
+
+
+def test_archives_can_live_in_a_django_storage_such_as_s3(settings, backup_dir):
+    # InMemoryStorage stands in for S3: archives take the storage API path,
+    # not the local temp-file-and-rename one.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "backups": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    settings.BACKUP_STORAGE = "backups"
+    site_data_make()
+    rows, files = database_fingerprint(), media_fingerprint()
+    result = services.backup_create()
+    site_data_change()
+
+    [listed] = services.backups_list()
+    services.backup_restore(name="latest")
+
+    assert listed.name == result.name
+    assert listed.verified
+    assert database_fingerprint() == rows
+    assert media_fingerprint() == files
+    # Only the lock and the temporary work folder are local.
+    assert not list(backup_dir.glob("backup-*"))
+
+
+def test_a_backup_clears_leftovers_of_killed_runs_but_not_a_running_verify(
+    backup_dir,
+):
+    backup_dir.mkdir()
+    killed = backup_dir / ".partial-123-abcd"
+    killed.write_bytes(b"half an archive")
+    running_verify = backup_dir / ".verify-fresh"
+    running_verify.mkdir()
+    old_verify = backup_dir / ".verify-old"
+    old_verify.mkdir()
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old_verify, (two_days_ago, two_days_ago))
+
+    services.backup_create()
+
+    assert not killed.exists()
+    assert running_verify.exists()
+    assert not old_verify.exists()
