@@ -65,7 +65,9 @@ INSTALLED_APPS = [
     "axes",
     "reversion",
     "import_export",
-    "django.contrib.admin",
+    # Admin modules load with the URLs (config/urls.py), not at start-up, so
+    # cron commands skip importing the admin, import-export and openpyxl.
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.sites",
     "django.contrib.flatpages",
     "django.contrib.sitemaps",

@@ -9,6 +9,7 @@ from catalog.cache import cache_page_per_catalog_version
 from catalog.sitemaps import SITEMAPS
 from config import views
 
+admin.autodiscover()
 admin.site.site_header = f"{settings.SITE_NAME} administration"
 admin.site.site_title = settings.SITE_NAME
 # The admin signs in through allauth's pages, so the lockout, the email
