@@ -39,14 +39,21 @@ def json_ld(data) -> SafeString:
 
 
 @register.inclusion_tag("includes/picture.html")
-def picture(image: ProductImage, sizes: str, *, eager: bool = False) -> dict:
-    """A responsive <picture>: WebP first, the original format as fallback."""
+def picture(
+    image: ProductImage, sizes: str, *, eager: bool = False, priority: bool = False
+) -> dict:
+    """A responsive <picture>: WebP first, the original format as fallback.
+
+    Images below the fold load lazily; `eager` ones at once, and the one
+    `priority` image (the product photo) before anything else.
+    """
     fallback = image.renditions(webp=False)
     src, width = fallback[min(1, len(fallback) - 1)]
     return {
         "image": image,
         "sizes": sizes,
-        "eager": eager,
+        "eager": eager or priority,
+        "priority": priority,
         "src": src,
         "width": width,
         "height": image.height_for(width),
@@ -67,3 +74,13 @@ def page_url(listing, number: int) -> str:
     """The link to page `number` of a listing, keeping its filters."""
     query = listing.querystring(page=number if number > 1 else None)
     return f"?{query}" if query else "?"
+
+
+# Cards in the first row of a desktop grid are visible without scrolling.
+FIRST_ROW = 4
+
+
+@register.filter
+def above_the_fold(position: int) -> bool:
+    """Whether the card at this 1-based position shows before any scroll."""
+    return position <= FIRST_ROW

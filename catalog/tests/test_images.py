@@ -91,3 +91,16 @@ def test_alt_text_is_required():
         image.full_clean(exclude=["image"])
 
     assert "alt_text" in error.value.message_dict
+
+
+@pytest.mark.django_db
+def test_list_loads_the_first_row_at_once_and_the_rest_lazily(client):
+    for number in range(6):
+        make_image(product=make_product(name=f"Lamp {number}"), size=(400, 300))
+
+    content = client.get("/products/").content.decode()
+
+    cards = content.split("<picture>")[1:]
+    assert len(cards) == 6
+    assert ['loading="lazy"' in card for card in cards] == [False] * 4 + [True] * 2
+    assert "fetchpriority" not in content
