@@ -4,8 +4,9 @@ The backups app must not know the project's apps, so tables and models are
 found through the database's introspection and the app registry.
 
 - PostgreSQL: `pg_dump` in custom format inside an exported snapshot, so the
-  row counts in the manifest describe exactly the dumped data. Restores run
-  through `psql` in a single transaction.
+  row counts in the manifest describe exactly the dumped data. Restores load
+  a new database with parallel `pg_restore` jobs, check it, and swap its
+  name with the live one's in one transaction; the old database is kept.
 - SQLite: the online backup API, which copies a consistent snapshot while the
   site keeps serving, and copies back in one write transaction.
 - Portable: one JSON line per row, read through a server-side cursor and
@@ -23,6 +24,7 @@ import shutil
 import sqlite3
 import subprocess  # noqa: S404 - runs pg_dump, pg_restore and psql, no shell
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -125,20 +127,23 @@ def database_restore(
     *,
     connection: BaseDatabaseWrapper,
     manifest: dict[str, Any],
-    stream: BinaryIO,
+    path: Path,
     workdir: Path,
 ) -> None:
-    """Replace the database with the archived one, all or nothing."""
+    """Replace the database with the archived one (extracted to `path`) at once.
+
+    For SQLite and portable archives; PostgreSQL dumps go through
+    pg_restore_swap.
+    """
     database = manifest["database"]
     expected = database["row_counts"]
     if database["engine"] == "portable":
-        _portable_load(connection=connection, stream=stream, expected=expected)
-    elif database["engine"] == "postgresql":
-        _pg_restore(connection=connection, stream=stream, expected=expected)
+        with path.open("rb") as stream:
+            _portable_load(connection=connection, stream=stream, expected=expected)
+    elif database["engine"] == "sqlite":
+        _sqlite_restore(connection=connection, path=path, expected=expected)
     else:
-        _sqlite_restore(
-            connection=connection, stream=stream, workdir=workdir, expected=expected
-        )
+        raise BackupError(f"Cannot load a {database['engine']} archive here.")
 
 
 def restore_test(
@@ -410,44 +415,8 @@ class _Pipeline:
         return " ".join(lines[-5:]) or "no message"
 
 
-def _count_assertions(expected: dict[str, int]) -> str:
-    """SQL that fails the transaction unless each table has the archived rows."""
-    # Table names are quoted, counts are integers.
-    checks = "".join(
-        f"IF (SELECT COUNT(*) FROM {_quote(table)}) <> {int(count)} THEN "  # noqa: S608
-        f"RAISE EXCEPTION 'row count of % differs from the manifest', "
-        f"{_literal(table)}; END IF;\n"
-        for table, count in expected.items()
-    )
-    # pg_restore's script empties search_path; the table names are unqualified.
-    return f"RESET search_path;\nDO $$ BEGIN\n{checks}END $$;\n" if checks else ""
-
-
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _pg_restore(
-    *, connection: BaseDatabaseWrapper, stream: BinaryIO, expected: dict[str, int]
-) -> None:
-    with connection.cursor() as cursor:
-        tables = _table_names_pg(cursor)
-    # Django's own session must hold no locks on the tables being replaced.
-    connection.close()
-    pipeline = _Pipeline(connection, dbname=connection.settings_dict["NAME"])
-    try:
-        # Drop every table first, so the result is exactly the archive, not
-        # the archive plus tables the current schema has and it does not.
-        pipeline.sql(
-            "BEGIN;\n"
-            + "".join(f"DROP TABLE IF EXISTS {_quote(t)} CASCADE;\n" for t in tables)
-        )
-        pipeline.feed(stream)
-        pipeline.sql(_count_assertions(expected))
-    except BaseException:
-        pipeline.abort()
-        raise
-    pipeline.finish()
 
 
 def _pg_restore_test(
@@ -472,6 +441,211 @@ def _pg_restore_test(
         with _pg_connect(connection, dbname="postgres") as admin:
             admin.autocommit = True
             admin.execute(f"DROP DATABASE IF EXISTS {_quote(scratch)} WITH (FORCE)")
+
+
+PG_NAME_MAX = 63
+RESTORE_JOBS = 2
+TERMINATE_WAIT = 10.0
+
+
+def pg_restore_swap(
+    *,
+    connection: BaseDatabaseWrapper,
+    path: Path,
+    expected: dict[str, int],
+    safety_database: str,
+) -> None:
+    """Load a dump into a new database, then swap it in for the live one.
+
+    The dump goes into a scratch database made like the live one, with
+    parallel pg_restore jobs; its row counts are checked there. Only then
+    are the names swapped, in one transaction: the live database becomes
+    `safety_database`, untouched, and the scratch database takes its name.
+    Until that commit the live database is not changed at all, so any
+    failure leaves it as it was (and the scratch database is dropped).
+    The swap needs every other session on the live database to end: the
+    app is stopped during a restore (see the runbook), and sessions left
+    over are terminated.
+    """
+    live = connection.settings_dict["NAME"]
+    scratch = _pg_scratch_name(live, "restore")
+    # Django's own session must not keep the live database in use.
+    connection.close()
+    with _pg_connect(connection, dbname="postgres") as admin:
+        admin.autocommit = True
+        _pg_create_like(admin, live=live, new=scratch)
+        try:
+            _pg_restore_file(connection, path=path, dbname=scratch)
+            with _pg_connect(connection, dbname=scratch) as restored:
+                counts = _counts_pg(restored.cursor())
+            wrong = sorted(t for t, n in expected.items() if counts.get(t) != n)
+            if wrong:
+                raise BackupError(
+                    f"The restored row counts of {wrong} differ from the manifest; "
+                    "the database is unchanged."
+                )
+            _pg_swap(admin, live=live, new=scratch, old_to=safety_database)
+        except BaseException:
+            admin.execute(f"DROP DATABASE IF EXISTS {_quote(scratch)} WITH (FORCE)")
+            raise
+
+
+def pg_swap_back(*, connection: BaseDatabaseWrapper, safety_database: str) -> None:
+    """Put a safety database back in place; the current one takes its name."""
+    live = connection.settings_dict["NAME"]
+    parked = _pg_scratch_name(live, "parked")
+    connection.close()
+    with _pg_connect(connection, dbname="postgres") as admin:
+        admin.autocommit = True
+        if not _pg_database_exists(admin, safety_database):
+            raise BackupError(f"There is no database {safety_database}.")
+        _pg_swap(admin, live=live, new=safety_database, old_to=parked)
+        admin.execute(
+            f"ALTER DATABASE {_quote(parked)} RENAME TO {_quote(safety_database)}"
+        )
+
+
+def pg_database_drop(*, connection: BaseDatabaseWrapper, name: str) -> None:
+    if name == connection.settings_dict["NAME"]:
+        raise BackupError("Refusing to drop the live database.")
+    with _pg_connect(connection, dbname="postgres") as admin:
+        admin.autocommit = True
+        admin.execute(f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)")
+
+
+def pg_database_exists(*, connection: BaseDatabaseWrapper, name: str) -> bool:
+    with _pg_connect(connection, dbname="postgres") as admin:
+        return _pg_database_exists(admin, name)
+
+
+def pg_safety_name(connection: BaseDatabaseWrapper) -> str:
+    return _pg_scratch_name(connection.settings_dict["NAME"], "pre_restore")
+
+
+def _pg_database_exists(admin, name: str) -> bool:
+    row = admin.execute(
+        "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+    ).fetchone()
+    return row is not None
+
+
+def _pg_scratch_name(live: str, purpose: str) -> str:
+    suffix = f"_{purpose}_{uuid.uuid4().hex[:8]}"
+    return live[: PG_NAME_MAX - len(suffix)] + suffix
+
+
+def _pg_create_like(admin, *, live: str, new: str) -> None:
+    """Create an empty database with the live one's owner, locale and settings.
+
+    pg_dump without --create leaves out what belongs to the database itself
+    (its owner, encoding and locale, ALTER DATABASE ... SET settings and
+    grants); they are copied from the live database instead.
+    """
+    version = admin.info.server_version
+    provider = ", d.datlocprovider, d.daticulocale" if version >= 150000 else ""
+    row = admin.execute(
+        "SELECT pg_get_userbyid(d.datdba), pg_encoding_to_char(d.encoding), "
+        "d.datcollate, d.datctype, t.spcname, d.datconnlimit" + provider + " "
+        "FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace "
+        "WHERE d.datname = %s",
+        [live],
+    ).fetchone()
+    owner, encoding, collate, ctype, tablespace, limit = row[:6]
+    options = (
+        f"TEMPLATE template0 OWNER {_quote(owner)} ENCODING {_literal(encoding)} "
+        f"LC_COLLATE {_literal(collate)} LC_CTYPE {_literal(ctype)} "
+        f"TABLESPACE {_quote(tablespace)} CONNECTION LIMIT {int(limit)}"
+    )
+    if provider and row[6] == "i":
+        options += f" LOCALE_PROVIDER icu ICU_LOCALE {_literal(row[7])}"
+    admin.execute(f"CREATE DATABASE {_quote(new)} WITH {options}")
+    settings = admin.execute(
+        "SELECT r.rolname, s.setconfig FROM pg_db_role_setting s "
+        "JOIN pg_database d ON d.oid = s.setdatabase "
+        "LEFT JOIN pg_roles r ON r.oid = s.setrole WHERE d.datname = %s",
+        [live],
+    ).fetchall()
+    for role, config in settings:
+        for item in config:
+            key, _, value = item.partition("=")
+            target = (
+                f"ROLE {_quote(role)} IN DATABASE {_quote(new)}"
+                if role
+                else f"DATABASE {_quote(new)}"
+            )
+            admin.execute(f"ALTER {target} SET {_quote(key)} TO {_literal(value)}")
+    grants = admin.execute(
+        "SELECT a.privilege_type, a.grantee = 0, pg_get_userbyid(a.grantee), "
+        "a.is_grantable FROM pg_database d, aclexplode(d.datacl) a "
+        "WHERE d.datname = %s AND a.grantee <> d.datdba",
+        [live],
+    ).fetchall()
+    if grants:
+        # An explicit ACL replaces the default one (CONNECT and TEMPORARY to
+        # PUBLIC), which the new database has until told otherwise.
+        admin.execute(f"REVOKE ALL ON DATABASE {_quote(new)} FROM PUBLIC")
+    for privilege, public, grantee, grantable in grants:
+        to = "PUBLIC" if public else _quote(grantee)
+        option = " WITH GRANT OPTION" if grantable else ""
+        admin.execute(f"GRANT {privilege} ON DATABASE {_quote(new)} TO {to}{option}")
+
+
+def _pg_restore_file(
+    connection: BaseDatabaseWrapper, *, path: Path, dbname: str
+) -> None:
+    args, env = _pg_settings(connection)
+    # A fresh database needs no single transaction to be all or nothing: it
+    # replaces the live one only once complete. That leaves pg_restore free
+    # to load tables and build indexes in parallel jobs.
+    result = subprocess.run(  # noqa: S603
+        [
+            _tool("pg_restore"),
+            *args,
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            f"--jobs={RESTORE_JOBS}",
+            f"--dbname={dbname}",
+            str(path),
+        ],
+        env={**env, "PGOPTIONS": "--client-min-messages=warning"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=False,
+    )
+    if result.returncode != 0:
+        lines = result.stderr.decode(errors="replace").strip().splitlines()
+        raise BackupError(
+            "pg_restore failed, the database is unchanged: "
+            + (" ".join(lines[-5:]) or "no message")
+        )
+
+
+def _pg_swap(admin, *, live: str, new: str, old_to: str) -> None:
+    """Rename `live` to `old_to` and `new` to `live`, in one transaction."""
+    admin.execute(f"ALTER DATABASE {_quote(live)} WITH ALLOW_CONNECTIONS false")
+    try:
+        deadline = time.monotonic() + TERMINATE_WAIT
+        while True:
+            others = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                [live],
+            ).fetchall()
+            if not others:
+                break
+            if time.monotonic() > deadline:
+                raise BackupError(
+                    f"Other sessions keep using {live}; stop the app and retry."
+                )
+            time.sleep(0.05)
+        with admin.transaction():
+            admin.execute(f"ALTER DATABASE {_quote(live)} RENAME TO {_quote(old_to)}")
+            admin.execute(f"ALTER DATABASE {_quote(new)} RENAME TO {_quote(live)}")
+    except BaseException:
+        admin.execute(f"ALTER DATABASE {_quote(live)} WITH ALLOW_CONNECTIONS true")
+        raise
+    admin.execute(f"ALTER DATABASE {_quote(old_to)} WITH ALLOW_CONNECTIONS true")
 
 
 # --- SQLite ----------------------------------------------------------------
@@ -534,11 +708,9 @@ def _copy_to_file(stream: BinaryIO, path: Path) -> Path:
 def _sqlite_restore(
     *,
     connection: BaseDatabaseWrapper,
-    stream: BinaryIO,
-    workdir: Path,
+    path: Path,
     expected: dict[str, int],
 ) -> None:
-    path = _copy_to_file(stream, workdir / "restore.sqlite3")
     source = _sqlite_connect(path)
     try:
         if _counts_sqlite(source) != expected:

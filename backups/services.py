@@ -6,7 +6,6 @@ BACKUP_DIR, so cron and an operator can never run two at once.
 """
 
 import contextlib
-import hashlib
 import os
 import shutil
 import tempfile
@@ -20,10 +19,10 @@ from typing import Any, BinaryIO
 import django
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.db import connection
 
-from backups import archive, databases, storage
+from backups import archive, databases, safety, storage
 from backups.errors import ArchiveDamaged, BackupError, BackupsStale
 from backups.locking import backup_lock
 from backups.rotation import Retention, archives_to_keep
@@ -113,9 +112,11 @@ def _backup_create(
     progress: Progress | None,
     now: datetime | None = None,
     label: str = "",
+    leftovers_remove: bool = True,
 ) -> BackupResult:
     target = storage.archive_storage()
-    storage.partials_remove(target)
+    if leftovers_remove:
+        storage.partials_remove(target)
     now = now or datetime.now(UTC)
     compression = settings.BACKUP_COMPRESSION
     if compression not in archive.SUFFIXES:
@@ -179,26 +180,66 @@ def _backup_create(
     if progress:
         progress("verifying the archive")
     try:
-        _verify_one(target, name)
-    except ArchiveDamaged:
+        # Read back from the storage and compared with what was written; see
+        # archive_check for why this proves as much as reading every member.
+        with target.open(name, "rb") as stored:
+            archive.archive_check(
+                stored,
+                name=name,
+                sha256=writer.sha256,
+                size=writer.size,
+                secret=_secret(),
+            )
+    except ArchiveDamaged as damage:
         # Our own output failed its check: it must not pass for a backup.
         storage.archive_delete(target, name)
-        raise
-    return BackupResult(name=name, size=target.size(name), manifest=manifest)
+        raise damage from None
+    storage.status_write(
+        target, name, {**_status(manifest, verified=True), "sha256": writer.sha256}
+    )
+    return BackupResult(name=name, size=writer.size, manifest=manifest)
 
 
 def _media_add(writer: archive.ArchiveWriter, *, progress: Progress | None) -> None:
-    names = list(_media_names(default_storage))
-    for number, name in enumerate(names, start=1):
-        if progress and (number % 100 == 0 or number == len(names)):
-            progress(f"media {number}/{len(names)}")
-        with default_storage.open(name, "rb") as data:
-            writer.add(
-                MEDIA_PREFIX + name,
-                data,
-                size=default_storage.size(name),
-                mtime=_mtime(name),
-            )
+    if isinstance(default_storage, FileSystemStorage):
+        # One stat per file instead of the storage API's three.
+        entries = list(_media_local(Path(default_storage.location)))
+    else:
+        entries = [
+            (name, default_storage.size(name), _mtime(name), None)
+            for name in _media_names(default_storage)
+        ]
+    for number, (name, size, mtime, path) in enumerate(entries, start=1):
+        if progress and (number % 100 == 0 or number == len(entries)):
+            progress(f"media {number}/{len(entries)}")
+        opened = path.open("rb") if path else default_storage.open(name, "rb")
+        with opened as data:
+            writer.add(MEDIA_PREFIX + name, data, size=size, mtime=mtime)
+
+
+def _media_local(
+    root: Path, folder: str = ""
+) -> Iterator[tuple[str, int, float, Path]]:
+    """Name, size, mtime and path of each file, in _media_names' order."""
+    try:
+        entries = list(os.scandir(root / folder))
+    except FileNotFoundError:
+        return
+    files = sorted(e.name for e in entries if not e.is_dir())
+    folders = sorted(e.name for e in entries if e.is_dir())
+    for name in files:
+        path = root / folder / name
+        stat = path.stat()
+        yield (
+            str(PurePosixPath(folder, name)) if folder else name,
+            stat.st_size,
+            stat.st_mtime,
+            path,
+        )
+    for sub in folders:
+        yield from _media_local(
+            root, str(PurePosixPath(folder, sub)) if folder else sub
+        )
 
 
 def _mtime(name: str) -> float | None:
@@ -349,36 +390,67 @@ def backup_restore(
 ) -> RestoreResult:
     """Replace the database (and media) with an archive's, after checking it.
 
-    The archive is read through and checked before anything changes; an
-    archive from another engine, or with migrations this code lacks, is
-    refused. Then a safety backup of the current state is taken, the
-    database is replaced all or nothing, and media are made exactly the
-    archived set.
+    One pass reads the archive through and checks every member, while it
+    extracts the database and stages the media files that differ from the
+    current ones; nothing live changes during it. An archive from another
+    engine, or with migrations this code lacks, is refused. Then the state
+    is kept for a rollback and the database is replaced all or nothing:
+
+    - PostgreSQL (pg_dump archives): the dump loads into a new database,
+      which takes the live one's name once its row counts hold; the old
+      database stays, renamed, as the safety copy, with the media files the
+      restore removes or overwrites (see backups.safety).
+    - SQLite, and portable archives: a safety backup archive is written
+      first, then the database is replaced in one transaction.
+
+    Media are then made exactly the archived set.
     """
     with _locked():
         target = storage.archive_storage()
         name = _archive_resolve(target, name)
-        if progress:
-            progress(f"verifying {name}")
-        manifest = _verify_one(target, name)
-        databases.restore_check(connection=connection, manifest=manifest)
-        _media_paths_check(name, manifest)
-        if confirm is not None and not confirm(
-            f"This replaces the {connection.vendor} database"
-            + (" and the media files" if media and manifest.get("media") else "")
-            + f" with the contents of {name}."
-        ):
-            raise BackupError("Restore cancelled; nothing was changed.")
-        safety = None
-        if safety_backup:
+        storage.partials_remove(target)
+        workdir = Path(
+            tempfile.mkdtemp(prefix=storage.PARTIAL_PREFIX, dir=storage.work_dir())
+        )
+        try:
             if progress:
-                progress("taking a safety backup")
-            safety = _backup_create(
-                media=True, portable=False, progress=None, label="pre-restore"
-            ).name
-        if progress:
-            progress("restoring")
-        restored_media = _restore(target, name, manifest, media=media)
+                progress(f"verifying {name}")
+            staged = _restore_stage(target, name, workdir, media=media)
+            manifest = staged.manifest
+            databases.restore_check(connection=connection, manifest=manifest)
+            if confirm is not None and not confirm(
+                f"This replaces the {connection.vendor} database"
+                + (" and the media files" if staged.media else "")
+                + f" with the contents of {name}."
+            ):
+                raise BackupError("Restore cancelled; nothing was changed.")
+            if progress:
+                progress("restoring")
+            if manifest["database"]["engine"] == "postgresql":
+                safety_name = _restore_swap(name, manifest, staged, keep=safety_backup)
+            else:
+                safety_name = None
+                if safety_backup:
+                    if progress:
+                        progress("taking a safety backup")
+                    safety_name = _backup_create(
+                        media=True,
+                        portable=False,
+                        progress=None,
+                        label="pre-restore",
+                        # This restore's own work folder is one of them.
+                        leftovers_remove=False,
+                    ).name
+                databases.database_restore(
+                    connection=connection,
+                    manifest=manifest,
+                    path=staged.database,
+                    workdir=workdir,
+                )
+                if staged.media:
+                    _media_replace(staged.staging, staged.names, keep=staged.archived)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
         counts = _row_counts()
         expected = manifest["database"]["row_counts"]
         wrong = sorted(t for t, n in expected.items() if counts.get(t) != n)
@@ -388,12 +460,135 @@ def backup_restore(
             )
         return RestoreResult(
             name=name,
-            safety_backup=safety,
+            safety_backup=safety_name,
             # The archived tables only: SQLite's own statistics table, for
             # one, is not the site's data.
             row_counts={table: counts[table] for table in expected},
-            media_files=restored_media,
+            media_files=len(staged.archived) if staged.media else 0,
         )
+
+
+def _restore_swap(
+    name: str, manifest: dict[str, Any], staged: "_Staged", *, keep: bool
+) -> str | None:
+    """Swap in the archived PostgreSQL database, keeping the old state aside."""
+    copy = safety.safety_copy_start(
+        archive=name,
+        database=databases.pg_safety_name(connection),
+        media_current=list(_media_names(default_storage)) if staged.media else None,
+        media_replaced=staged.replaced if staged.media else [],
+    )
+    try:
+        databases.pg_restore_swap(
+            connection=connection,
+            path=staged.database,
+            expected=manifest["database"]["row_counts"],
+            safety_database=copy.database,
+        )
+    except BaseException:
+        safety.safety_copy_forget(copy.name)
+        raise
+    if staged.media:
+        _media_replace(staged.staging, staged.names, keep=staged.archived)
+    if not keep:
+        safety.safety_copy_drop(copy.name)
+        return None
+    return copy.name
+
+
+@dataclass
+class _Staged:
+    manifest: dict[str, Any]
+    database: Path
+    media: bool
+    staging: Path
+    # Media files to write (they differ from the current ones), all the
+    # archived names, and the current files the restore removes or rewrites.
+    names: list[str]
+    archived: set[str]
+    replaced: list[str]
+
+
+def _restore_stage(
+    target: Storage, name: str, workdir: Path, *, media: bool
+) -> _Staged:
+    """Check the whole archive while extracting what the restore needs.
+
+    The database member goes to a local file (pg_restore's parallel jobs
+    need one they can seek in). Each media file is compared, as it streams
+    by, with the current file of that name; only those that differ are
+    staged, so a site whose uploads did not change costs reads, not writes.
+    Everything extracted is used only once archive_read has returned, that
+    is once every member's checksum and the member list have held.
+    """
+    staging = workdir / "media"
+    database = workdir / "database"
+    names: list[str] = []
+    seen: set[str] = set()
+
+    def load(member: str, stream: BinaryIO, size: int) -> None:
+        if member.startswith("database/"):
+            with database.open("wb") as out:
+                shutil.copyfileobj(stream, out, archive.READ_SIZE)
+        elif member.startswith(MEDIA_PREFIX):
+            media_name = member.removeprefix(MEDIA_PREFIX)
+            relative = _media_path_safe(name, media_name)
+            seen.add(media_name)
+            if media and _media_stage(stream, size, media_name, staging / relative):
+                names.append(media_name)
+
+    manifest = _verify_one(target, name, on_member=load)
+    archived = {
+        m["name"].removeprefix(MEDIA_PREFIX)
+        for m in manifest["members"]
+        if m["name"].startswith(MEDIA_PREFIX)
+    }
+    restore_media = bool(media and manifest.get("media"))
+    current = set(_media_names(default_storage)) if restore_media else set()
+    replaced = sorted((current - archived) | (current & set(names)))
+    return _Staged(
+        manifest=manifest,
+        database=database,
+        media=restore_media,
+        staging=staging,
+        names=names,
+        archived=archived,
+        replaced=replaced,
+    )
+
+
+def _media_stage(stream: BinaryIO, size: int, media_name: str, path: Path) -> bool:
+    """Stage a media member unless the current file holds the same bytes."""
+    try:
+        current = (
+            default_storage.open(media_name, "rb")
+            if default_storage.size(media_name) == size
+            else None
+        )
+    except (FileNotFoundError, OSError):
+        current = None
+    matched = 0
+    if current is not None:
+        with current:
+            while chunk := stream.read(archive.READ_SIZE):
+                if current.read(len(chunk)) != chunk:
+                    break
+                matched += len(chunk)
+            else:
+                return False
+            # The first `matched` bytes were equal: take them from the
+            # current file, then the rest from the archive.
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as out:
+                current.seek(0)
+                out.write(current.read(matched))
+                out.write(chunk)
+                shutil.copyfileobj(stream, out, archive.READ_SIZE)
+            return True
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        shutil.copyfileobj(stream, out, archive.READ_SIZE)
+    return True
 
 
 def _row_counts() -> dict[str, int]:
@@ -405,88 +600,12 @@ def _row_counts() -> dict[str, int]:
     return counts
 
 
-def _restore(
-    target: Storage, name: str, manifest: dict[str, Any], *, media: bool
-) -> int:
-    """Stream the archive once more: database into place, media into staging.
-
-    Media files come before the database in the archive, but must change
-    only once the database has been replaced; so they wait in a local
-    staging folder until then.
-    """
-    workdir = Path(
-        tempfile.mkdtemp(prefix=storage.PARTIAL_PREFIX, dir=storage.work_dir())
-    )
-    staging = workdir / "media"
-    staged: list[str] = []
-    restore_media = media and manifest.get("media")
-    archived = {
-        m["name"].removeprefix(MEDIA_PREFIX): m
-        for m in manifest["members"]
-        if m["name"].startswith(MEDIA_PREFIX)
-    }
-    unchanged = _media_unchanged(archived) if restore_media else set()
-
-    def load(member: str, stream: BinaryIO, size: int) -> None:
-        if member == manifest["database"]["member"]:
-            databases.database_restore(
-                connection=connection, manifest=manifest, stream=stream, workdir=workdir
-            )
-        elif restore_media and member.startswith(MEDIA_PREFIX):
-            media_name = member.removeprefix(MEDIA_PREFIX)
-            if media_name in unchanged:
-                return
-            path = staging / _media_path_safe(name, media_name)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("wb") as out:
-                shutil.copyfileobj(stream, out, archive.READ_SIZE)
-            staged.append(media_name)
-
-    try:
-        with target.open(name, "rb") as raw:
-            archive.archive_read(raw, name=name, secret=_secret(), on_member=load)
-        if restore_media:
-            _media_replace(staging, staged, keep=set(archived))
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    return len(archived) if restore_media else 0
-
-
 def _media_path_safe(name: str, media_name: str) -> PurePosixPath:
     """A media path from an archive, refused if it could leave the media folder."""
     relative = PurePosixPath(media_name)
     if not media_name or relative.is_absolute() or ".." in relative.parts:
         raise ArchiveDamaged(name, f"unsafe media path {media_name!r}")
     return relative
-
-
-def _media_paths_check(name: str, manifest: dict[str, Any]) -> None:
-    """Refuse, before anything changes, an archive with an unsafe media path."""
-    for member in manifest["members"]:
-        if member["name"].startswith(MEDIA_PREFIX):
-            _media_path_safe(name, member["name"].removeprefix(MEDIA_PREFIX))
-
-
-def _media_unchanged(archived: dict[str, dict[str, Any]]) -> set[str]:
-    """Media files the storage holds already, byte for byte as archived.
-
-    Restoring rewrites only the others: on a site whose uploads did not
-    change, that turns thousands of file writes into reads.
-    """
-    unchanged = set()
-    for media_name, member in archived.items():
-        try:
-            if default_storage.size(media_name) != member["size"]:
-                continue
-            digest = hashlib.sha256()
-            with default_storage.open(media_name, "rb") as current:
-                while chunk := current.read(archive.READ_SIZE):
-                    digest.update(chunk)
-        except (FileNotFoundError, OSError):
-            continue
-        if digest.hexdigest() == member["sha256"]:
-            unchanged.add(media_name)
-    return unchanged
 
 
 def _media_replace(staging: Path, names: list[str], *, keep: set[str]) -> None:
@@ -533,6 +652,24 @@ def backups_prune(*, retention: Retention) -> list[str]:
     """Rotate the archives under the lock, without making a new one."""
     with _locked():
         return _prune(retention=retention)
+
+
+def restore_rollback(*, name: str = "latest") -> safety.SafetyCopy:
+    """Put back the database and media a PostgreSQL restore replaced."""
+    with _locked():
+        copy = safety.safety_copy_get(name)
+        safety.safety_copy_rollback(copy, media_now=list(_media_names(default_storage)))
+        return copy
+
+
+def safety_copy_drop(*, name: str) -> None:
+    """Drop a safety copy's database and saved media files."""
+    with _locked():
+        safety.safety_copy_drop(name)
+
+
+def safety_copies_list() -> list[safety.SafetyCopy]:
+    return safety.safety_copies_list()
 
 
 def backups_list() -> list[storage.ArchiveInfo]:

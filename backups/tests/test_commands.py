@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -237,3 +238,21 @@ def test_backup_with_keep_options_prunes_after_verifying():
         _run("backup", "--keep-daily", "1")
     # All three are from today: one day, one archive.
     assert len(archive_names()) == 1
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="safety copies are PostgreSQL's")
+def test_list_backups_shows_safety_copies_and_rollback_restore_undoes():
+    site_data_make()
+    _run("backup")
+    Group.objects.create(name="made after the backup")
+    _run("restore", "latest", "--noinput")
+    assert not Group.objects.filter(name="made after the backup").exists()
+    out, _ = _run("list_backups")
+    assert "safety copy" in out
+
+    out, _ = _run("rollback_restore")
+
+    assert out.startswith("Rolled back")
+    assert Group.objects.filter(name="made after the backup").exists()
+    out, _ = _run("drop_safety_copy", "--all")
+    assert out.startswith("Dropped 1 safety copy")

@@ -71,7 +71,11 @@ def test_restore_brings_back_every_row_and_media_file_exactly():
 
     assert database_fingerprint() == rows
     assert media_fingerprint() == files
-    assert restored.safety_backup in archive_names()
+    # A safety backup archive, or on PostgreSQL a safety copy of the old
+    # database (see test_safety_copy_rolls_a_restore_back).
+    assert restored.safety_backup in archive_names() + [
+        c.name for c in services.safety_copies_list()
+    ]
 
 
 def test_portable_backup_restores_every_row_and_media_file():
@@ -398,3 +402,61 @@ def test_a_backup_clears_leftovers_of_killed_runs_but_not_a_running_verify(
     assert not killed.exists()
     assert running_verify.exists()
     assert not old_verify.exists()
+
+
+@requires_postgresql
+def test_safety_copy_rolls_a_restore_back():
+    """The replaced database and media are kept, and a rollback puts them back."""
+    site_data_make()
+    result = services.backup_create()
+    site_data_change()
+    rows, files = database_fingerprint(), media_fingerprint()
+
+    restored = services.backup_restore(name=result.name)
+    [copy] = services.safety_copies_list()
+    assert copy.name == restored.safety_backup
+    assert databases.pg_database_exists(connection=connection, name=copy.database)
+    assert database_fingerprint() != rows
+
+    services.restore_rollback(name="latest")
+
+    assert database_fingerprint() == rows
+    assert media_fingerprint() == files
+    # The restored database now stands under the copy's name, until dropped.
+    services.safety_copy_drop(name=copy.name)
+    assert services.safety_copies_list() == []
+    assert not databases.pg_database_exists(connection=connection, name=copy.database)
+
+
+@requires_postgresql
+@pytest.mark.parametrize("failure", ["pg_restore", "row counts"])
+def test_a_failing_restore_leaves_the_live_database_untouched(monkeypatch, failure):
+    """Nothing changes, and no scratch database or safety copy is left behind."""
+    site_data_make()
+    result = services.backup_create()
+    site_data_change()
+    rows, files = database_fingerprint(), media_fingerprint()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database")
+        databases_before = {row[0] for row in cursor.fetchall()}
+    if failure == "pg_restore":
+
+        def broken(connection, *, path, dbname):
+            raise BackupError("pg_restore failed, the database is unchanged")
+
+        monkeypatch.setattr(databases, "_pg_restore_file", broken)
+    else:
+        real = databases._counts_pg
+        monkeypatch.setattr(
+            databases, "_counts_pg", lambda cursor: {**real(cursor), "auth_group": -1}
+        )
+
+    with pytest.raises(BackupError, match="unchanged|differ"):
+        services.backup_restore(name=result.name)
+
+    assert database_fingerprint() == rows
+    assert media_fingerprint() == files
+    assert services.safety_copies_list() == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database")
+        assert {row[0] for row in cursor.fetchall()} == databases_before

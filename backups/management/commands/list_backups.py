@@ -3,7 +3,7 @@
 from typing import Any
 
 from backups.management.base import BackupCommand, size_text
-from backups.services import backups_list
+from backups.services import backups_list, safety_copies_list
 
 
 class Command(BackupCommand):
@@ -23,3 +23,15 @@ class Command(BackupCommand):
                 f"{item.engine:<10}  {state:<10}  {item.name}"
             )
         self.stdout.write(f"{len(archives)} archive(s).")
+        copies = safety_copies_list()
+        for copy in copies:
+            state = "rolled back" if copy.rolled_back else "kept"
+            self.stdout.write(
+                f"{copy.created:%Y-%m-%d %H:%M:%S}Z  safety copy  {state:<11}  "
+                f"{copy.name}: database {copy.database}, before {copy.archive}"
+            )
+        if copies:
+            self.stdout.write(
+                f"{len(copies)} safety cop{'y' if len(copies) == 1 else 'ies'} "
+                "of restores (rollback_restore, drop_safety_copy)."
+            )

@@ -8,8 +8,9 @@ from backups.services import backup_restore
 
 class Command(BackupCommand):
     help = (
-        "Verify an archive (a name, or 'latest'), take a safety backup, then "
-        "replace the database and media with the archive's. Exit codes: 0 done, "
+        "Verify an archive (a name, or 'latest'), keep the current state (a "
+        "safety copy on PostgreSQL, a safety backup on SQLite), then replace "
+        "the database and media with the archive's. Exit codes: 0 done, "
         "1 error or cancelled, 3 damaged archive, 4 refused (other engine, or "
         "migrations this code lacks), 6 encryption key missing or wrong, "
         "75 another run holds the lock."
