@@ -126,3 +126,14 @@ def test_500_page_renders_with_the_database_unavailable(rf):
 
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/categories/%00/", "/pages/%00/", "/products/a%00b/", "/%00"]
+)
+def test_a_nul_character_in_the_address_is_a_styled_400(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 400
+    assert "Bad request" in response.content.decode()
