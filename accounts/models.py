@@ -4,6 +4,7 @@ from django.contrib.auth.models import (
     PermissionsMixin,
 )
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -74,6 +75,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = "user"
         verbose_name_plural = "users"
         ordering = ["email"]
+        constraints = [
+            # Sign-in ignores case, so two accounts whose addresses differ
+            # only in case would make one address name two people.
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_unique_any_case",
+                violation_error_message=(
+                    "An account with this email address already exists."
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.email
