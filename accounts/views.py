@@ -63,8 +63,15 @@ def saved_product_add(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def saved_product_remove(request: HttpRequest, slug: str) -> HttpResponse:
-    # A product that was unpublished since can still be taken off the list.
-    product = get_object_or_404(Product, slug=slug)
+    # A product that was unpublished since can still be taken off the list,
+    # but only one this person saved: any other slug must not reveal
+    # whether a hidden product exists, nor its name.
+    saved = get_object_or_404(
+        SavedProduct.objects.select_related("product"),
+        user=request.user,
+        product__slug=slug,
+    )
+    product = saved.product
     services.saved_product_remove(user=request.user, product=product)
     messages.success(request, f"{product.name} is no longer saved.")
     return _back_to(request, product)

@@ -9,12 +9,12 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import unquote
 from django.contrib.flatpages.admin import FlatPageAdmin as BaseFlatPageAdmin
 from django.contrib.flatpages.models import FlatPage
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, ProtectedError, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -243,7 +243,9 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
         return require_POST(self._share_preview)(request, object_id)
 
     def _share_preview(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        product = get_object_or_404(Product, pk=object_id)
+        product = self.get_object(request, unquote(object_id))
+        if product is None:
+            raise Http404("No such product.")
         if not self.has_change_permission(request, product):
             raise PermissionDenied
         link = previews.preview_link_create(product=product, user=request.user)

@@ -48,9 +48,7 @@ def test_two_accounts_cannot_differ_only_in_the_case_of_their_address():
         User.objects.create_user(email="Ada@example.com", password="y")
 
 
-def test_the_admin_refuses_an_address_that_differs_only_in_case(
-    admin_client, settings
-):
+def test_the_admin_refuses_an_address_that_differs_only_in_case(admin_client, settings):
     settings.STAFF_MFA_REQUIRED = False
     User.objects.create_user(email="ada@example.com", password="x")
 

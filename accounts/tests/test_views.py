@@ -211,3 +211,14 @@ def test_the_last_superuser_cannot_delete_themselves(client):
     assert response.status_code == 200
     assert "last superuser" in response.content.decode()
     assert User.objects.filter(pk=boss.pk).exists()
+
+
+def test_removing_a_product_one_never_saved_reveals_nothing(client):
+    user = make_user()
+    client.force_login(user)
+    make_product(name="Secret launch", slug="secret", status=Product.Status.DRAFT)
+
+    response = client.post("/accounts/saved/secret/remove/", follow=True)
+
+    assert response.status_code == 404
+    assert "Secret launch" not in response.content.decode()
