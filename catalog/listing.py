@@ -138,7 +138,9 @@ def product_listing(params: QueryDict, *, category: Category | None = None) -> L
     number = _page_number(params.get("page"))
     per_page = settings.CATALOG_PAGE_SIZE
 
-    if terms:
+    if "q" in values:
+        # A query of stop words or punctuation alone matches nothing; it
+        # must not fall back to listing everything.
         order = SORTS[values["sort"]][1] if "sort" in values else None
         ids = search.ranked_ids(queryset, terms, order_by=order)
         page = _page(Paginator(ids, per_page), number)

@@ -22,7 +22,24 @@ from django.utils.safestring import SafeString, mark_safe
 # query cannot make the database rank the whole catalog.
 CANDIDATE_LIMIT = 1000
 MAX_TERMS = 8
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")
+# PostgreSQL's English stop words. PostgreSQL leaves them out of its index
+# and its queries; leaving them out of the query on SQLite too makes both
+# engines answer "the lamp" as "lamp".
+STOP_WORDS = frozenset(
+    """
+    i me my myself we our ours ourselves you your yours yourself yourselves
+    he him his himself she her hers herself it its itself they them their
+    theirs themselves what which who whom this that these those am is are
+    was were be been being have has had having do does did doing a an the
+    and but if or because as until while of at by for with about against
+    between into through during before after above below to from up down in
+    out on off over under again further then once here there when where why
+    how all any both each few more most other some such no nor not only own
+    same so than too very s t can will just don should now
+    """.split()  # noqa: SIM905 - easier to read and compare with the source
+)
+
 _START, _STOP = "\x02", "\x03"
 
 # Weights: the name (and SKU) counts most, then the summary, the category
@@ -159,8 +176,13 @@ def search_index_install(db: BaseDatabaseWrapper) -> None:
 
 
 def search_terms(text: str) -> list[str]:
-    """The words of a query, lower-cased; punctuation cannot inject syntax."""
-    return _WORD.findall(text.lower())[:MAX_TERMS]
+    """The words of a query that can match, lower-cased.
+
+    Only letters and digits pass, so punctuation cannot inject query syntax
+    on either engine; stop words are dropped, as PostgreSQL would.
+    """
+    words = [word for word in _WORD.findall(text.lower()) if word not in STOP_WORDS]
+    return words[:MAX_TERMS]
 
 
 def _fts_match(terms: Sequence[str]) -> str:
@@ -170,41 +192,76 @@ def _fts_match(terms: Sequence[str]) -> str:
 def ranked_ids(queryset: QuerySet, terms: Sequence[str], order_by=None) -> list[int]:
     """Ids of `queryset` rows matching every term, best first.
 
-    With `order_by`, the matching rows are returned in that order instead of
-    by rank. At most CANDIDATE_LIMIT ids are returned.
+    `queryset` carries the visibility rule and the visitor's filters, and is
+    applied before the candidates are bounded, so hidden or filtered-out
+    products can never crowd out the ones a visitor may see. With
+    `order_by`, the matches come in that order instead of by rank. At most
+    CANDIDATE_LIMIT ids are returned.
     """
     if not terms:
         return []
-    text = " ".join(terms)
     if connection.vendor == "postgresql":
-        query = "plainto_tsquery('english', %s)"
-        matching = queryset.filter(
-            RawSQL(f"search_vector @@ {query}", [text], output_field=BooleanField())
-        )
-        if order_by:
-            ordered = matching.order_by(*order_by)
-        else:
-            candidates = matching.order_by().values("pk")[:CANDIDATE_LIMIT]
-            ordered = (
-                queryset.model.objects.filter(pk__in=candidates)
-                .annotate(rank=RawSQL(f"ts_rank(search_vector, {query})", [text]))
-                .order_by("-rank", "pk")
-            )
-        return list(ordered.values_list("pk", flat=True)[:CANDIDATE_LIMIT])
+        return _ranked_ids_postgresql(queryset, terms, order_by)
+    return _ranked_ids_sqlite(queryset, terms, order_by)
 
+
+def _ranked_ids_postgresql(queryset, terms, order_by) -> list[int]:
+    query = " & ".join(terms)
+    in_name = " & ".join(f"{term}:A" for term in terms)
+    matching = queryset.filter(
+        RawSQL(
+            "search_vector @@ to_tsquery('english', %s)",
+            [query],
+            output_field=BooleanField(),
+        )
+    )
+    if order_by:
+        ordered = matching.order_by(*order_by)
+    else:
+        # Matches in the name or SKU (weight A) outrank every other match,
+        # so they are taken first when more than CANDIDATE_LIMIT match; only
+        # the candidates are ranked.
+        candidates = matching.order_by(
+            RawSQL(
+                "search_vector @@ to_tsquery('english', %s)",
+                [in_name],
+                output_field=BooleanField(),
+            ).desc(),
+            "pk",
+        ).values("pk")[:CANDIDATE_LIMIT]
+        ordered = (
+            queryset.model.objects.filter(pk__in=candidates)
+            .annotate(
+                rank=RawSQL(
+                    "ts_rank(search_vector, to_tsquery('english', %s))", [query]
+                )
+            )
+            .order_by("-rank", "pk")
+        )
+    return list(ordered.values_list("pk", flat=True)[:CANDIDATE_LIMIT])
+
+
+def _ranked_ids_sqlite(queryset, terms, order_by) -> list[int]:
+    match = _fts_match(terms)
+    if order_by:
+        matching = queryset.filter(
+            pk__in=RawSQL(
+                "SELECT rowid FROM catalog_product_fts "
+                "WHERE catalog_product_fts MATCH %s",
+                [match],
+            )
+        )
+        ordered = matching.order_by(*order_by).values_list("pk", flat=True)
+        return list(ordered[:CANDIDATE_LIMIT])
+    allowed, params = queryset.order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT rowid FROM catalog_product_fts WHERE catalog_product_fts "
-            "MATCH %s ORDER BY bm25(catalog_product_fts, 10.0, 10.0, 4.0, 1.0, "
-            "2.0), rowid LIMIT %s",
-            [_fts_match(terms), CANDIDATE_LIMIT],
+            f"MATCH %s AND rowid IN ({allowed}) ORDER BY bm25(catalog_product_fts, "
+            "10.0, 10.0, 4.0, 1.0, 2.0), rowid LIMIT %s",
+            [match, *params, CANDIDATE_LIMIT],
         )
-        ids = [row[0] for row in cursor.fetchall()]
-    allowed = queryset.filter(pk__in=ids)
-    if order_by:
-        return list(allowed.order_by(*order_by).values_list("pk", flat=True))
-    kept = set(allowed.values_list("pk", flat=True))
-    return [pk for pk in ids if pk in kept]
+        return [row[0] for row in cursor.fetchall()]
 
 
 @dataclass(frozen=True)
@@ -230,9 +287,9 @@ def highlights(ids: Sequence[int], terms: Sequence[str]) -> dict[int, Highlight]
             cursor.execute(
                 "SELECT id, ts_headline('english', name, q, %s), "
                 "ts_headline('english', summary, q, %s) FROM catalog_product, "
-                "plainto_tsquery('english', %s) q "
+                "to_tsquery('english', %s) q "
                 f"WHERE id IN ({placeholders})",
-                [options, options, " ".join(terms), *ids],
+                [options, options, " & ".join(terms), *ids],
             )
         else:
             cursor.execute(

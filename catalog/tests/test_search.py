@@ -3,8 +3,11 @@
 CI runs this module on both engines; nothing here depends on which.
 """
 
+from decimal import Decimal
+
 import pytest
 
+from catalog import search
 from catalog.models import Product
 from catalog.tests.factories import make_category, make_product
 
@@ -123,3 +126,57 @@ def test_empty_search_explains_itself(client, catalog):
 
     assert response.status_code == 200
     assert "Type what you are looking for" in response.content.decode()
+
+
+def test_a_name_match_survives_when_there_are_more_matches_than_candidates(
+    client, monkeypatch
+):
+    monkeypatch.setattr(search, "CANDIDATE_LIMIT", 5)
+    category = make_category(slug="misc")
+    for number in range(6):
+        make_product(
+            name=f"Widget {number}",
+            description="Pairs well with a lamp.",
+            category=category,
+        )
+    make_product(name="Lamp", category=category)
+
+    names = _names(client.get("/search/", {"q": "lamp"}))
+
+    assert names[0] == "Lamp"
+    assert len(names) == 5
+
+
+def test_hidden_products_cannot_crowd_visible_ones_out_of_the_candidates(
+    client, monkeypatch
+):
+    monkeypatch.setattr(search, "CANDIDATE_LIMIT", 5)
+    category = make_category(slug="misc")
+    for number in range(6):
+        make_product(
+            name=f"Thing {number} thing thing",
+            status=Product.Status.DRAFT,
+            category=category,
+        )
+    make_product(name="Visible thing", category=category)
+
+    assert _names(client.get("/search/", {"q": "thing"})) == ["Visible thing"]
+
+
+def test_filters_apply_before_the_candidates_are_bounded(client, monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATE_LIMIT", 3)
+    cheap = make_category(slug="cheap")
+    for number in range(5):
+        make_product(name=f"Oak oak {number}", price=Decimal("5"), category=cheap)
+    make_product(name="Oak desk", price=Decimal("500"), category=cheap)
+
+    response = client.get("/search/", {"q": "oak", "min_price": "100"})
+
+    assert _names(response) == ["Oak desk"]
+
+
+def test_stop_words_are_ignored_on_both_engines(client, catalog):
+    assert _names(client.get("/search/", {"q": "the brass"})) == ["Brass Lamp"]
+    response = client.get("/search/", {"q": "the and of"})
+    assert _names(response) == []
+    assert "No products match your search" in response.content.decode()
