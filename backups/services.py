@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 
 import django
 from django.conf import settings
+from django.core.cache import caches
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.db import connection
@@ -458,6 +459,7 @@ def backup_restore(
             raise BackupError(
                 f"After the restore the row counts of {wrong} differ from the manifest."
             )
+        _caches_clear()
         return RestoreResult(
             name=name,
             safety_backup=safety_name,
@@ -654,11 +656,23 @@ def backups_prune(*, retention: Retention) -> list[str]:
         return _prune(retention=retention)
 
 
+def _caches_clear() -> None:
+    """Forget every cached value: all of it was computed from the old data.
+
+    The app servers share this cache (Redis) or keep their own for a few
+    minutes at most (local memory), so pages show the restored data at once
+    where it matters most.
+    """
+    for cache in caches.all(initialized_only=False):
+        cache.clear()
+
+
 def restore_rollback(*, name: str = "latest") -> safety.SafetyCopy:
     """Put back the database and media a PostgreSQL restore replaced."""
     with _locked():
         copy = safety.safety_copy_get(name)
         safety.safety_copy_rollback(copy, media_now=list(_media_names(default_storage)))
+        _caches_clear()
         return copy
 
 

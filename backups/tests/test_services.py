@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import connection
 
 from backups import databases, services
@@ -76,6 +77,16 @@ def test_restore_brings_back_every_row_and_media_file_exactly():
     assert restored.safety_backup in archive_names() + [
         c.name for c in services.safety_copies_list()
     ]
+
+
+def test_restore_forgets_what_the_cache_computed_from_the_old_data():
+    site_data_make()
+    result = services.backup_create()
+    cache.set("computed-from-the-old-data", 1)
+
+    services.backup_restore(name=result.name)
+
+    assert cache.get("computed-from-the-old-data") is None
 
 
 def test_portable_backup_restores_every_row_and_media_file():
