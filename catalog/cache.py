@@ -5,10 +5,14 @@ never shown after a change; old keys simply expire.
 """
 
 import hashlib
+import math
 from functools import wraps
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from catalog.models import Product
 
 VERSION_KEY = "catalog:version"
 
@@ -33,18 +37,37 @@ def _versioned(key: str) -> str:
     return f"catalog:{catalog_version()}:{key}"
 
 
-def cached(key: str, compute, *, timeout: int = 300):
-    """Return `compute()` cached under `key` for the current catalog version."""
+def cached(key: str, compute, *, timeout: int = 300, follows_schedule: bool = False):
+    """Return `compute()` cached under `key` for the current catalog version.
+
+    With `follows_schedule`, the value depends on which products are visible
+    now, so it is kept no later than the next scheduled publication or
+    withdrawal: that change happens with no write to bump the version.
+    """
     versioned = _versioned(key)
     value = cache.get(versioned)
     if value is None:
         value = compute()
+        if follows_schedule:
+            timeout = min(timeout, seconds_until_visibility_changes())
         cache.set(versioned, value, timeout=timeout)
     return value
 
 
+def seconds_until_visibility_changes() -> int:
+    """Whole seconds until the next scheduled change of what is visible."""
+    now = timezone.now()
+    moment = Product.objects.next_visibility_change(after=now)
+    if moment is None:
+        return 24 * 60 * 60
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
 def cache_page_per_catalog_version(*, timeout: int):
     """Cache a view's successful responses until the catalog changes.
+
+    Responses list visible products, so they also expire when a scheduled
+    product appears or disappears.
 
     For pages that are costly to build and read by crawlers (the sitemap),
     not for pages whose content depends on the visitor.
@@ -64,7 +87,8 @@ def cache_page_per_catalog_version(*, timeout: int):
                 response.render()
             if response.status_code == 200:
                 stored = (response.content, response["Content-Type"])
-                cache.set(key, stored, timeout=timeout)
+                ttl = min(timeout, seconds_until_visibility_changes())
+                cache.set(key, stored, timeout=ttl)
             return response
 
         return wrapped

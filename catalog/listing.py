@@ -62,7 +62,12 @@ class CountCachingPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return cached(self.count_key, self.object_list.count, timeout=120)
+        return cached(
+            self.count_key,
+            self.object_list.count,
+            timeout=120,
+            follows_schedule=True,
+        )
 
 
 @dataclass

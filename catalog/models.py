@@ -1,4 +1,5 @@
 import uuid
+from datetime import datetime
 from decimal import Decimal
 from pathlib import PurePath
 
@@ -122,6 +123,17 @@ class ProductQuerySet(models.QuerySet):
         """Products a visitor may see."""
         return self.filter(visibility_condition(at or timezone.now()))
 
+    def next_visibility_change(self, *, after) -> "datetime | None":
+        """When the next published product appears or disappears, if ever."""
+        published = self.filter(status=Product.Status.PUBLISHED)
+        moments = published.filter(
+            Q(publish_at__gt=after) | Q(unpublish_at__gt=after)
+        ).aggregate(
+            publish=models.Min("publish_at", filter=Q(publish_at__gt=after)),
+            unpublish=models.Min("unpublish_at", filter=Q(unpublish_at__gt=after)),
+        )
+        return min((m for m in moments.values() if m is not None), default=None)
+
     def with_visibility(self, *, at=None) -> "ProductQuerySet":
         """Annotate each product with `is_visible`, for staff previews."""
         condition = visibility_condition(at or timezone.now())
@@ -228,6 +240,7 @@ class Product(models.Model):
             models.Index(fields=["-publish_at", "-id"], name="catalog_product_newest"),
             models.Index(fields=["featured"], name="catalog_product_featured"),
             models.Index(fields=["stock"], name="catalog_product_stock"),
+            models.Index(fields=["unpublish_at"], name="catalog_product_unpublish"),
         ]
 
     def __str__(self) -> str:
