@@ -1,5 +1,7 @@
 """CSV and XLSX import and export of products, keyed by SKU."""
 
+from decimal import Decimal, InvalidOperation
+
 import reversion
 from import_export import fields, resources, widgets
 
@@ -22,6 +24,50 @@ class CategorySlugWidget(widgets.ForeignKeyWidget):
             raise ValueError(f"No category has the slug {value!r}.") from None
 
 
+class NumberWidget(widgets.DecimalWidget):
+    """A decimal number; anything else rejects the row with a reason."""
+
+    def clean(self, value, row=None, **kwargs):
+        if self.is_empty(value):
+            return None
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a number.") from None
+        if not number.is_finite():
+            raise ValueError(f"{value!r} is not a number.")
+        return number
+
+
+class WholeNumberWidget(NumberWidget):
+    """A whole number: "1.5" is a mistake to report, not a 1 to import."""
+
+    def clean(self, value, row=None, **kwargs):
+        number = super().clean(value, row, **kwargs)
+        if number is None:
+            return None
+        if number != number.to_integral_value():
+            raise ValueError(f"{value!r} is not a whole number.")
+        return int(number)
+
+
+class YesNoWidget(widgets.BooleanWidget):
+    """1/0, true/false or yes/no; anything else rejects the row."""
+
+    TRUE = {"1", "true", "yes", "y"}
+    FALSE = {"0", "false", "no", "n", ""}
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValueError(f"{value!r} is not one of 1/0, true/false or yes/no.")
+
+
 class ProductResource(resources.ModelResource):
     """Products by SKU: a known SKU updates its product, a new one creates one.
 
@@ -34,6 +80,13 @@ class ProductResource(resources.ModelResource):
         attribute="category",
         column_name="category",
         widget=CategorySlugWidget(),
+    )
+    price = fields.Field(attribute="price", column_name="price", widget=NumberWidget())
+    stock = fields.Field(
+        attribute="stock", column_name="stock", widget=WholeNumberWidget()
+    )
+    featured = fields.Field(
+        attribute="featured", column_name="featured", widget=YesNoWidget()
     )
 
     class Meta:

@@ -103,3 +103,33 @@ def test_rejected_rows_show_line_and_reason_and_the_import_changes_nothing(
 
 def test_viewers_cannot_import(viewer_client):
     assert viewer_client.get(IMPORT).status_code == 403
+
+
+def test_values_of_the_wrong_kind_are_rejected_with_readable_reasons(
+    admin_client, lighting
+):
+    upload = SimpleUploadedFile(
+        "products.csv",
+        (
+            b"sku,name,slug,price,stock,category,status,featured\n"
+            b"A-1,Lamp one,lamp-one,abc,1,lighting,draft,1\n"
+            b"A-2,Lamp two,lamp-two,5,1.5,lighting,draft,0\n"
+            b"A-3,Lamp three,lamp-three,5,1,lighting,draft,maybe\n"
+            b"A-4,Lamp four,lamp-four,NaN,2.0,lighting,draft,yes\n"
+        ),
+        "text/csv",
+    )
+
+    response = admin_client.post(
+        IMPORT, {"import_file": upload, "format": "0", "resource": "0"}
+    )
+
+    content = response.content.decode()
+    invalid = {row.number for row in response.context["result"].invalid_rows}
+    assert invalid == {1, 2, 3, 4}
+    assert "&#x27;abc&#x27; is not a number." in content
+    assert "&#x27;1.5&#x27; is not a whole number." in content
+    assert "&#x27;maybe&#x27; is not one of 1/0, true/false or yes/no." in content
+    assert "&#x27;NaN&#x27; is not a number." in content
+    assert "ConversionSyntax" not in content
+    assert Product.objects.count() == 0
