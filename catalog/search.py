@@ -253,12 +253,19 @@ def _ranked_ids_sqlite(queryset, terms, order_by) -> list[int]:
         )
         ordered = matching.order_by(*order_by).values_list("pk", flat=True)
         return list(ordered[:CANDIDATE_LIMIT])
-    allowed, params = queryset.order_by().values("pk").query.sql_with_params()
+    # Each match is checked against the visitor's queryset by its primary
+    # key, so the cost follows the number of matches, not of products.
+    allowed = queryset.order_by().filter(pk=RawSQL("matches.id", [])).values("pk")
+    allowed_sql, params = allowed.query.sql_with_params()
+    # MATERIALIZED makes SQLite run the full-text match once, on its own;
+    # otherwise it may test the match once per product.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT rowid FROM catalog_product_fts WHERE catalog_product_fts "
-            f"MATCH %s AND rowid IN ({allowed}) ORDER BY bm25(catalog_product_fts, "
-            "10.0, 10.0, 4.0, 1.0, 2.0), rowid LIMIT %s",
+            "WITH matches AS MATERIALIZED (SELECT rowid AS id, "
+            "bm25(catalog_product_fts, 10.0, 10.0, 4.0, 1.0, 2.0) AS rank "
+            "FROM catalog_product_fts WHERE catalog_product_fts MATCH %s) "
+            f"SELECT id FROM matches WHERE EXISTS ({allowed_sql}) "
+            "ORDER BY rank, id LIMIT %s",
             [match, *params, CANDIDATE_LIMIT],
         )
         return [row[0] for row in cursor.fetchall()]
