@@ -20,6 +20,7 @@ import zstandard
 
 from backups import encryption
 from backups.errors import ArchiveDamaged
+from backups.streams import ChunkReader
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
@@ -78,7 +79,7 @@ class _PrefixedReader:
         return self._raw.read(size)
 
 
-class _DecompressingReader:
+class _DecompressingReader(ChunkReader):
     """Decompress zstd or gzip from `raw`, and insist on a complete stream.
 
     Library readers may stop quietly at the end of a cut-off file; this one
@@ -92,36 +93,14 @@ class _DecompressingReader:
             self._inflater = zstandard.ZstdDecompressor().decompressobj()
         else:
             self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        self._buffer = b""
-        self._pos = 0
-        self._ended = False
+        super().__init__()
 
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        parts = []
-        wanted = size
-        while wanted != 0:
-            if self._pos == len(self._buffer):
-                if self._ended:
-                    break
-                self._buffer, self._pos = self._fill(), 0
-                continue
-            end = len(self._buffer) if wanted < 0 else self._pos + wanted
-            part = self._buffer[self._pos : end]
-            self._pos += len(part)
-            parts.append(part)
-            if wanted > 0:
-                wanted -= len(part)
-        return b"".join(parts)
-
-    def _fill(self) -> bytes:
+    def _next_chunk(self) -> bytes:
         chunk = self._raw.read(READ_SIZE)
         if not chunk:
             if not self._inflater.eof:
                 raise ArchiveStreamError("the compressed stream is cut off")
-            self._ended = True
+            self._finished = True
             return b""
         if self._inflater.eof:
             raise ArchiveStreamError("data follows the end of the compressed stream")

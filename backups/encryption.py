@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from backups.errors import EncryptionKeyError
+from backups.streams import ChunkReader
 
 MAGIC = b"SRBKENC1"
 CHUNK_SIZE = 1024 * 1024
@@ -91,7 +92,7 @@ class EncryptingWriter:
         self._number += 1
 
 
-class DecryptingReader:
+class DecryptingReader(ChunkReader):
     """A read-only file object that opens and checks what EncryptingWriter sealed.
 
     The caller has already read MAGIC from `raw`.
@@ -115,33 +116,9 @@ class DecryptingReader:
         self._raw = raw
         self._aead = AESGCM(key)
         self._number = 0
-        self._plain = b""
-        self._pos = 0
-        self._done = False
+        super().__init__()
 
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        # Hand out slices of the current chunk by position: cutting the front
-        # off a 1 MiB buffer on every small read would copy it again and again.
-        parts = []
-        wanted = size
-        while wanted != 0:
-            if self._pos == len(self._plain):
-                if self._done:
-                    break
-                self._plain, self._pos = self._open_next(), 0
-                continue
-            end = len(self._plain) if wanted < 0 else self._pos + wanted
-            part = self._plain[self._pos : end]
-            self._pos += len(part)
-            parts.append(part)
-            if wanted > 0:
-                wanted -= len(part)
-        return b"".join(parts)
-
-    def _open_next(self) -> bytes:
+    def _next_chunk(self) -> bytes:
         head = self._raw.read(_LENGTH.size)
         if len(head) != _LENGTH.size:
             raise DecryptionFailed("the encrypted stream ends before its last chunk")
@@ -159,7 +136,7 @@ class DecryptingReader:
                 continue
             self._number += 1
             if final:
-                self._done = True
+                self._finished = True
                 if self._raw.read(1):
                     raise DecryptionFailed("data follows the last chunk")
             return plain
