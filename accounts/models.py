@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from catalog.models import Product
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -103,10 +105,17 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 class SavedProductQuerySet(models.QuerySet):
     def for_user(self, user: User) -> "SavedProductQuerySet":
-        """The products a person saved, newest first, ready for a list."""
+        """The products a person saved, newest first, ready for a list.
+
+        Each carries `available`: whether visitors may see the product now.
+        One that was withdrawn since is shown without its current name, which
+        may no longer be meant for the public.
+        """
+        visible = Product.objects.visible().filter(pk=models.OuterRef("product_id"))
         return (
             self.filter(user=user)
             .select_related("product", "product__category")
+            .annotate(available=models.Exists(visible))
             .order_by("-created_at", "-pk")
         )
 

@@ -36,6 +36,8 @@ def account_data_export(*, user: User) -> dict[str, Any]:
                 "url": saved.product.get_absolute_url(),
                 "saved_at": saved.created_at.isoformat(),
             }
+            if saved.available
+            else {"available": False, "saved_at": saved.created_at.isoformat()}
             for saved in SavedProduct.objects.for_user(user)
         ],
         "sign_ins": [

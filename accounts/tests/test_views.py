@@ -222,3 +222,21 @@ def test_removing_a_product_one_never_saved_reveals_nothing(client):
 
     assert response.status_code == 404
     assert "Secret launch" not in response.content.decode()
+
+
+def test_a_saved_product_withdrawn_since_is_listed_without_its_name(client):
+    user = make_user()
+    client.force_login(user)
+    product = make_product(name="Brass Lamp", slug="brass-lamp")
+    SavedProduct.objects.create(user=user, product=product)
+    Product.objects.filter(pk=product.pk).update(
+        status=Product.Status.DRAFT, name="Secret successor"
+    )
+
+    profile = client.get("/accounts/profile/").content.decode()
+    export = json.loads(client.get("/accounts/profile/data.json").content)
+
+    assert "A product that is no longer available" in profile
+    assert "Secret successor" not in profile
+    assert export["saved_products"][0]["available"] is False
+    assert "Secret successor" not in json.dumps(export)
