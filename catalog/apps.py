@@ -44,6 +44,5 @@ class CatalogConfig(AppConfig):
         # deleted" brings both back. A revert never moves a category.
         reversion.register(Product, follow=("images",))
         reversion.register(ProductImage)
-        reversion.register(Category)
+        reversion.register(Category, format=history.CATEGORY_FORMAT)
         reversion.register(FlatPage)
-        pre_save.connect(history.category_keep_tree_place, sender=Category)

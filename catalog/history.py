@@ -1,21 +1,33 @@
-"""History of catalog edits (django-reversion) and what a revert may touch."""
+"""History of catalog edits (django-reversion) and what a revert may touch.
+
+Category versions are stored in the "category_json" format below: JSON whose
+deserializer keeps each category where it is in the tree now. Reversion
+writes old versions back with a raw save, both to preview a version (GET)
+and to revert it (POST); an old materialized path may belong to another
+category by now. So a revert restores the name, slug and texts only; the
+admin then saves the category normally, which derives its address path,
+and moves go through `category_move`.
+"""
+
+from collections.abc import Iterator
+
+from django.core.serializers.base import DeserializedObject
+from django.core.serializers.json import Deserializer as JSONDeserializer
+from django.core.serializers.json import Serializer  # noqa: F401 - the format's.
 
 from catalog.models import Category
 
 TREE_FIELDS = ("path", "depth", "numchild", "url_path")
+CATEGORY_FORMAT = "category_json"
 
 
-def category_keep_tree_place(sender, instance: Category, raw: bool = False, **kwargs):
-    """Keep a category where it is in the tree when history is reverted.
-
-    Reversion writes old versions back with a raw save. Its materialized
-    path may belong to another category by now, so a revert restores the
-    name, slug and texts only; the admin then saves the category normally,
-    which derives its address path, and moves go through `category_move`.
-    """
-    if not raw or instance.pk is None:
-        return
-    current = Category.objects.filter(pk=instance.pk).values(*TREE_FIELDS).first()
-    if current is not None:
-        for name, value in current.items():
-            setattr(instance, name, value)
+def Deserializer(stream_or_string, **options) -> Iterator[DeserializedObject]:  # noqa: N802 - the name Django's serializer registry looks for.
+    for deserialized in JSONDeserializer(stream_or_string, **options):
+        category = deserialized.object
+        if isinstance(category, Category) and category.pk is not None:
+            current = (
+                Category.objects.filter(pk=category.pk).values(*TREE_FIELDS).first()
+            )
+            for name, value in (current or {}).items():
+                setattr(category, name, value)
+        yield deserialized

@@ -294,6 +294,8 @@ LOGGING = {
 }
 
 # Catalog
+# Category history keeps each category's current place in the tree on revert.
+SERIALIZATION_MODULES = {"category_json": "catalog.history"}
 CATALOG_CURRENCY = env.str("CATALOG_CURRENCY", default="EUR")
 CATALOG_MAX_IMAGE_BYTES = env.int("CATALOG_MAX_IMAGE_BYTES", default=10 * 1024 * 1024)
 CATALOG_PAGE_SIZE = 24

@@ -11,6 +11,7 @@ from reversion.models import Version
 
 from catalog.models import Category, Product, ProductImage, ProductPreviewLink
 from catalog.selectors import category_choices
+from catalog.services import category_move
 from catalog.tests.adminforms import admin_form_data
 from catalog.tests.factories import make_category, make_image, make_product
 
@@ -439,6 +440,44 @@ def test_category_rename_can_be_reverted_and_keeps_the_tree(admin_client):
     lamps.refresh_from_db()
     assert (lamps.name, lamps.url_path) == ("Lamps", "home/lamps")
     assert Category.objects.get_parent(lamps) == home
+
+
+def _first_category_version_url(client, category) -> str:
+    url = reverse("admin:catalog_category_change", args=[category.pk])
+    client.post(url, admin_form_data(client.get(url)))
+    first = Version.objects.get_for_object(category).last()
+    return reverse("admin:catalog_category_revision", args=[category.pk, first.pk])
+
+
+def test_reverting_a_moved_category_keeps_its_current_place(admin_client):
+    home = make_category(name="Home", slug="home")
+    garden = make_category(name="Garden", slug="garden")
+    lamps = make_category(name="Lamps", slug="lamps", parent=home)
+    revision_url = _first_category_version_url(admin_client, lamps)
+    category_move(category=lamps, target=garden, pos="last-child")
+
+    preview = admin_client.get(revision_url)
+    response = admin_client.post(revision_url, admin_form_data(preview))
+
+    assert preview.status_code == 200
+    assert response.status_code == 302
+    lamps.refresh_from_db()
+    assert lamps.url_path == "garden/lamps"
+    assert Category.objects.get_parent(lamps) == garden
+
+
+def test_an_old_version_can_be_previewed_when_its_tree_place_is_taken(admin_client):
+    home = make_category(name="Home", slug="home")
+    garden = make_category(name="Garden", slug="garden")
+    lamps = make_category(name="Lamps", slug="lamps", parent=home)
+    revision_url = _first_category_version_url(admin_client, lamps)
+    category_move(category=lamps, target=garden, pos="last-child")
+    make_category(name="Rugs", slug="rugs", parent=home)  # Takes the old path.
+
+    response = admin_client.get(revision_url)
+
+    assert response.status_code == 200
+    assert "Lamps" in response.content.decode()
 
 
 # Share preview
