@@ -15,7 +15,7 @@ from catalog.models import Product
 logger = logging.getLogger(__name__)
 
 # Browsers send User-Agent strings of any length; the start says enough.
-USER_AGENT_MAX_LENGTH = 300
+USER_AGENT_MAX_LENGTH = SignInEvent._meta.get_field("user_agent").max_length
 
 
 class AccountDeletionRefused(Exception):
