@@ -8,29 +8,33 @@ unencrypted archive is a plain `.tar.zst` or `.tar.gz` that `tar` can list.
 """
 
 import hashlib
-import io
 import json
+import shutil
 import tarfile
+import threading
 import time
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import zstandard
 
 from backups import encryption
-from backups.errors import ArchiveDamaged
+from backups.errors import ArchiveDamaged, BackupError
 from backups.streams import ChunkReader
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 GZIP_MAGIC = b"\x1f\x8b"
+MAGICS = {"zstd": ZSTD_MAGIC, "gzip": GZIP_MAGIC}
 READ_SIZE = 256 * 1024
 CHECK_READ_SIZE = 1024 * 1024
 MANIFEST_MAX_SIZE = 256 * 1024 * 1024
 SUFFIXES = {"zstd": ".tar.zst", "gzip": ".tar.gz"}
-COMPRESS_THREADS = 0
+NUL = b"\0"
+COMPRESS_THREADS = 2
 
 # A member consumer gets the member's name, a stream of its bytes and its
 # size; whatever it leaves unread is read (and checked) after it returns.
@@ -84,30 +88,44 @@ class _DecompressingReader(ChunkReader):
 
     Library readers may stop quietly at the end of a cut-off file; this one
     raises unless the compressed stream reached its own end marker (and so
-    its checksum), and nothing follows it.
+    its checksum), and nothing but another whole frame follows it. An
+    archive is one frame, or several in a row when a member was compressed
+    on its own (see MemberSpool); `zstd -d` and `gzip -d` read them as one.
     """
 
     def __init__(self, raw: BinaryIO, *, kind: str) -> None:
         self._raw = raw
-        if kind == "zstd":
-            self._inflater = zstandard.ZstdDecompressor().decompressobj()
-        else:
-            self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._kind = kind
+        self._inflater = _inflater_new(kind)
+        self._pending = b""
         super().__init__()
 
     def _next_chunk(self) -> bytes:
-        chunk = self._raw.read(READ_SIZE)
+        chunk, self._pending = self._pending or self._raw.read(READ_SIZE), b""
         if not chunk:
             if not self._inflater.eof:
                 raise ArchiveStreamError("the compressed stream is cut off")
             self._finished = True
             return b""
         if self._inflater.eof:
-            raise ArchiveStreamError("data follows the end of the compressed stream")
+            magic = MAGICS[self._kind]
+            while len(chunk) < len(magic) and (more := self._raw.read(READ_SIZE)):
+                chunk += more
+            if not chunk.startswith(magic):
+                raise ArchiveStreamError(
+                    "data follows the end of the compressed stream"
+                )
+            self._inflater = _inflater_new(self._kind)
         data = self._inflater.decompress(chunk)
-        if self._inflater.eof and self._inflater.unused_data:
-            raise ArchiveStreamError("data follows the end of the compressed stream")
+        if self._inflater.eof:
+            self._pending = self._inflater.unused_data
         return data
+
+
+def _inflater_new(kind: str):
+    if kind == "zstd":
+        return zstandard.ZstdDecompressor().decompressobj()
+    return zlib.decompressobj(16 + zlib.MAX_WBITS)
 
 
 class ArchiveStreamError(Exception):
@@ -138,7 +156,14 @@ class _DigestingWriter:
 
 
 class ArchiveWriter:
-    """Write members into a new archive on `raw`, then the manifest."""
+    """Write members into a new archive on `raw`, then the manifest.
+
+    The tar stream is written here rather than through tarfile.TarFile:
+    tarfile copies each member in 16 KiB pieces through two layers of
+    Python buffering, which costs more than hashing and compressing the
+    bytes. Headers still come from tarfile (TarInfo.tobuf), so names of
+    any length or script get the same PAX records that tarfile writes.
+    """
 
     def __init__(self, raw: BinaryIO, *, compression: str, secret: str = "") -> None:
         # The digest of every byte written lets the caller check the stored
@@ -147,51 +172,142 @@ class ArchiveWriter:
         self._encrypter = (
             encryption.EncryptingWriter(self._digest, secret=secret) if secret else None
         )
-        sink = self._encrypter or self._digest
-        if compression == "zstd":
-            # Worker threads compress while this one reads and hashes the
-            # next member; the output is the same format either way.
-            self._compressor = zstandard.ZstdCompressor(
-                level=3, write_checksum=True, threads=COMPRESS_THREADS
-            ).stream_writer(sink, closefd=False)
-        elif compression == "gzip":
-            self._compressor = _GzipWriter(sink)
-        else:
-            raise ValueError(f"Unknown compression {compression!r}: use zstd or gzip.")
-        # Closed in finish(): the writer outlives any one block.
-        self._tar = tarfile.open(  # noqa: SIM115
-            fileobj=self._compressor, mode="w|", format=tarfile.PAX_FORMAT
-        )
+        self._sink = self._encrypter or self._digest
+        self._compression = compression
+        self._compressor = _compressor_open(compression, self._sink)
+        self._offset = 0
         self.members: list[dict[str, Any]] = []
 
     def add(
         self, name: str, fileobj: BinaryIO, *, size: int, mtime: float | None = None
     ) -> None:
-        info = tarfile.TarInfo(name)
-        info.size = size
-        info.mode = 0o644
-        info.mtime = int(mtime if mtime is not None else time.time())
-        reader = HashingReader(fileobj)
-        # tarfile raises if the file yields fewer bytes than `size`.
-        self._tar.addfile(info, reader)
-        self.members.append({"name": name, "size": size, "sha256": reader.hexdigest()})
+        """Add `size` bytes read from `fileobj` as the member `name`."""
+        header = _header(name, size=size, mtime=mtime)
+        digest = hashlib.sha256()
+        padding = NUL * (-size % tarfile.BLOCKSIZE)
+        if size <= READ_SIZE:
+            # A small file (most uploads) goes in with a single write.
+            data = fileobj.read(size)
+            self._check_length(name, len(data), size)
+            digest.update(data)
+            self._write(header + data + padding)
+        else:
+            self._write(header)
+            remaining = size
+            while remaining:
+                chunk = fileobj.read(min(READ_SIZE, remaining))
+                self._check_length(name, len(chunk), min(READ_SIZE, remaining))
+                digest.update(chunk)
+                self._write(chunk)
+                remaining -= len(chunk)
+            self._write(padding)
+        self.members.append({"name": name, "size": size, "sha256": digest.hexdigest()})
+
+    def add_spooled(
+        self, name: str, spool: "MemberSpool", *, mtime: float | None = None
+    ) -> None:
+        """Add the member that `spool` has compressed, as its own frame."""
+        spool.wait()
+        self._write(_header(name, size=spool.size, mtime=mtime))
+        # End this frame, put the spooled one after it, and go on in a new one.
+        self._compressor.close()
+        with spool.path.open("rb") as frame:
+            shutil.copyfileobj(frame, self._sink, CHECK_READ_SIZE)
+        self._offset += spool.size
+        self._compressor = _compressor_open(self._compression, self._sink)
+        self._write(NUL * (-spool.size % tarfile.BLOCKSIZE))
+        self.members.append({"name": name, "size": spool.size, "sha256": spool.sha256})
 
     def finish(self, manifest: dict[str, Any]) -> dict[str, Any]:
         """Write the manifest, close every layer, and return the manifest."""
         manifest = {**manifest, "members": self.members}
         data = json.dumps(manifest, indent=1, sort_keys=True).encode()
-        info = tarfile.TarInfo(MANIFEST)
-        info.size = len(data)
-        info.mode = 0o644
-        info.mtime = int(time.time())
-        self._tar.addfile(info, io.BytesIO(data))
-        self._tar.close()
+        header = _header(MANIFEST, size=len(data))
+        self._write(header + data + NUL * (-len(data) % tarfile.BLOCKSIZE))
+        # The end of a tar: two zero blocks, then zeros to a whole record.
+        end = NUL * (2 * tarfile.BLOCKSIZE)
+        self._write(end + NUL * (-(self._offset + len(end)) % tarfile.RECORDSIZE))
         self._compressor.close()
         if self._encrypter is not None:
             self._encrypter.close()
         self.size = self._digest.count
         self.sha256 = self._digest.hexdigest()
         return manifest
+
+    def _write(self, data: bytes) -> None:
+        self._compressor.write(data)
+        self._offset += len(data)
+
+    @staticmethod
+    def _check_length(name: str, got: int, expected: int) -> None:
+        if got != expected:
+            raise BackupError(
+                f"{name} changed size while it was archived; run the backup again."
+            )
+
+
+class MemberSpool:
+    """Read, hash and compress one member on a thread of its own, into a file.
+
+    The tar stream takes one member at a time, so a member whose bytes come
+    slowly (pg_dump's output) would otherwise wait for, or hold up, all the
+    others. The spool consumes it as it comes, while the media files are
+    written; ArchiveWriter.add_spooled then puts its compressed frame in
+    place. Memory stays flat: the frame goes to `path`.
+    """
+
+    def __init__(self, source: BinaryIO, path: Path, *, compression: str) -> None:
+        self.path = path
+        self.size = 0
+        self._source = source
+        self._compression = compression
+        self._hash = hashlib.sha256()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="backup-spool")
+        self._thread.start()
+
+    @property
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
+
+    def wait(self) -> None:
+        """Wait until the source has ended; raise what stopped the thread."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        try:
+            with self.path.open("wb") as out:
+                compressor = _compressor_open(self._compression, out)
+                while chunk := self._source.read(READ_SIZE):
+                    self._hash.update(chunk)
+                    self.size += len(chunk)
+                    compressor.write(chunk)
+                compressor.close()
+        except BaseException as error:  # noqa: BLE001 - handed to wait()
+            self._error = error
+
+
+def _header(name: str, *, size: int, mtime: float | None = None) -> bytes:
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.mode = 0o644
+    info.mtime = int(mtime if mtime is not None else time.time())
+    return info.tobuf(tarfile.PAX_FORMAT, tarfile.ENCODING, "surrogateescape")
+
+
+def _compressor_open(compression: str, sink: BinaryIO):
+    """A writer that compresses into `sink`; closing it ends the frame only."""
+    if compression == "zstd":
+        # Worker threads compress while the caller reads and hashes the
+        # next member; the output is the same format either way.
+        return zstandard.ZstdCompressor(
+            level=3, write_checksum=True, threads=COMPRESS_THREADS
+        ).stream_writer(sink, closefd=False)
+    if compression == "gzip":
+        return _GzipWriter(sink)
+    raise ValueError(f"Unknown compression {compression!r}: use zstd or gzip.")
 
 
 class _GzipWriter:

@@ -50,14 +50,31 @@ COPY_SIZE = 1024 * 1024
 
 @dataclass
 class DatabaseDump:
-    """A dump written to a local file, with what the manifest says of it."""
+    """A finished dump, with what the manifest says of it.
 
-    path: Path
+    `path` is the local file it was written to, or None when its bytes
+    came through DumpRun.stream instead.
+    """
+
+    path: Path | None
     member: str
     engine: str
     row_counts: dict[str, int]
     migrations: list[list[str]]
     details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class DumpRun:
+    """A dump under way.
+
+    `stream`, when not None, gives the dump's bytes as they are made and
+    must be read to its end before `finish()`, which waits for the dump
+    and describes it.
+    """
+
+    finish: Callable[[], DatabaseDump]
+    stream: BinaryIO | None = None
 
 
 def engine_name(connection: BaseDatabaseWrapper) -> str:
@@ -71,23 +88,23 @@ def engine_name(connection: BaseDatabaseWrapper) -> str:
 @contextlib.contextmanager
 def database_dump(
     *, connection: BaseDatabaseWrapper, workdir: Path, portable: bool = False
-) -> Iterator[Callable[[], DatabaseDump]]:
-    """Start dumping the database into a file under `workdir`.
+) -> Iterator[DumpRun]:
+    """Start dumping the database; yield the DumpRun.
 
-    Yields a function that waits for the dump and returns it. pg_dump runs
-    in its own process meanwhile, so the caller can archive the media files
-    on the other core; leaving the block early stops it.
+    pg_dump runs in its own process and streams its output, so the caller
+    can archive the media files meanwhile; leaving the block early stops
+    it. The other dumps are files under `workdir`, made before the yield.
     """
     engine = engine_name(connection)
     if portable:
         dump = _portable_dump(connection=connection, workdir=workdir)
     elif engine == "postgresql":
-        with _pg_dump(connection=connection, workdir=workdir) as finish:
-            yield finish
+        with _pg_dump(connection=connection) as run:
+            yield run
         return
     else:
         dump = _sqlite_dump(connection=connection, workdir=workdir)
-    yield lambda: dump
+    yield DumpRun(finish=lambda: dump)
 
 
 def known_migrations() -> set[tuple[str, str]]:
@@ -268,11 +285,8 @@ def _applied_migrations(cursor) -> list[list[str]]:
 
 
 @contextlib.contextmanager
-def _pg_dump(
-    *, connection: BaseDatabaseWrapper, workdir: Path
-) -> Iterator[Callable[[], DatabaseDump]]:
+def _pg_dump(*, connection: BaseDatabaseWrapper) -> Iterator[DumpRun]:
     args, env = _pg_settings(connection)
-    path = workdir / "db.pgdump"
     with (
         _pg_connect(connection) as snapshot_connection,
         tempfile.TemporaryFile() as errors,
@@ -285,7 +299,10 @@ def _pg_dump(
         cursor.execute("SELECT pg_export_snapshot()")
         snapshot = cursor.fetchone()[0]
         # Compression is left to the archive: zstd is several times faster
-        # than pg_dump's zlib at a similar ratio.
+        # than pg_dump's zlib at a similar ratio. The dump comes through a
+        # pipe, so it can be archived while it is made; written that way it
+        # holds no data offsets, which pg_restore, given a file, finds by
+        # reading ahead (parallel jobs included).
         process = subprocess.Popen(  # noqa: S603
             [
                 _tool("pg_dump"),
@@ -293,11 +310,10 @@ def _pg_dump(
                 "--format=custom",
                 "--compress=0",
                 f"--snapshot={snapshot}",
-                f"--file={path}",
                 connection.settings_dict["NAME"],
             ],
             env=env,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=errors,
         )
         try:
@@ -313,7 +329,7 @@ def _pg_dump(
                     message = errors.read().decode(errors="replace").strip()
                     raise BackupError(f"pg_dump failed: {message}")
                 return DatabaseDump(
-                    path=path,
+                    path=None,
                     member=PG_MEMBER,
                     engine="postgresql",
                     row_counts=counts,
@@ -324,12 +340,13 @@ def _pg_dump(
                     },
                 )
 
-            yield finish
+            yield DumpRun(finish=finish, stream=process.stdout)
         finally:
             # The snapshot must outlive pg_dump; so must nothing else.
             if process.poll() is None:
                 process.kill()
             process.wait()
+            process.stdout.close()
 
 
 class _Pipeline:

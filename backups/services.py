@@ -136,20 +136,32 @@ def _backup_create(
         with (
             databases.database_dump(
                 connection=connection, workdir=workdir, portable=portable
-            ) as dump_finish,
+            ) as run,
             partial.open("wb") as raw,
         ):
             writer = archive.ArchiveWriter(
                 raw, compression=compression, secret=_secret()
             )
-            # Media go first, while pg_dump works in its own process; the
-            # database follows once its dump is complete.
+            # pg_dump's output is read and compressed on a thread of its own
+            # while the media files go in; its frame follows them.
+            spool = (
+                archive.MemberSpool(
+                    run.stream, workdir / "database.frame", compression=compression
+                )
+                if run.stream is not None
+                else None
+            )
             if media:
                 _media_add(writer, progress=progress)
-            dump = dump_finish()
-            with dump.path.open("rb") as data:
-                writer.add(dump.member, data, size=dump.path.stat().st_size)
-            dump.path.unlink()
+            if spool is not None:
+                spool.wait()
+            dump = run.finish()
+            if spool is not None:
+                writer.add_spooled(dump.member, spool)
+            else:
+                with dump.path.open("rb") as data:
+                    writer.add(dump.member, data, size=dump.path.stat().st_size)
+                dump.path.unlink()
             manifest = writer.finish(
                 {
                     "format_version": archive.FORMAT_VERSION,

@@ -1,5 +1,6 @@
 """The archive format: members, manifest, checksums and damage."""
 
+import hashlib
 import io
 import tarfile
 
@@ -7,7 +8,7 @@ import pytest
 import zstandard
 
 from backups import archive
-from backups.errors import ArchiveDamaged
+from backups.errors import ArchiveDamaged, BackupError
 
 
 def _archive(members: dict[str, bytes], *, compression: str = "zstd") -> bytes:
@@ -75,3 +76,75 @@ def test_bytes_after_the_end_of_the_archive_are_damage():
 def test_a_file_that_is_no_archive_is_refused_clearly():
     with pytest.raises(ArchiveDamaged, match="not a backup archive"):
         _read(b"PK\x03\x04 a zip file")
+
+
+def _spooled_archive(tmp_path, *, compression="zstd", secret="") -> tuple[bytes, int]:
+    """An archive with a media file, then a spooled member; and the frame's start."""
+    out = io.BytesIO()
+    writer = archive.ArchiveWriter(out, compression=compression, secret=secret)
+    writer.add("media/a.txt", io.BytesIO(b"alpha"), size=5)
+    dump = b"pg_dump output " * 50_000
+    spool = archive.MemberSpool(
+        io.BytesIO(dump), tmp_path / "frame", compression=compression
+    )
+    writer.add_spooled("database/db.pgdump", spool)
+    frame_start = out.tell() - (tmp_path / "frame").stat().st_size
+    writer.finish({"format_version": archive.FORMAT_VERSION})
+    return out.getvalue(), frame_start
+
+
+@pytest.mark.parametrize("compression", ["zstd", "gzip"])
+def test_a_spooled_member_reads_back_with_its_checksum(tmp_path, compression):
+    data, _ = _spooled_archive(tmp_path, compression=compression)
+    seen = {}
+
+    def keep(name, stream, size):
+        seen[name] = stream.read()
+
+    manifest = _read(data, on_member=keep)
+
+    assert seen == {
+        "media/a.txt": b"alpha",
+        "database/db.pgdump": b"pg_dump output " * 50_000,
+    }
+    listed = {m["name"]: m["sha256"] for m in manifest["members"]}
+    assert (
+        listed["database/db.pgdump"]
+        == hashlib.sha256(seen["database/db.pgdump"]).hexdigest()
+    )
+
+
+def test_an_archive_of_several_frames_is_still_a_plain_compressed_tar(tmp_path):
+    data, _ = _spooled_archive(tmp_path)
+    plain = zstandard.ZstdDecompressor().decompressobj(read_across_frames=True)
+    with tarfile.open(fileobj=io.BytesIO(plain.decompress(data))) as tar:
+        assert tar.getnames() == ["media/a.txt", "database/db.pgdump", archive.MANIFEST]
+
+
+def test_an_archive_cut_where_a_frame_ends_is_damage(tmp_path):
+    data, frame_start = _spooled_archive(tmp_path)
+
+    with pytest.raises(ArchiveDamaged):
+        _read(data[:frame_start])
+
+
+def test_junk_between_frames_is_damage(tmp_path):
+    data, frame_start = _spooled_archive(tmp_path)
+
+    with pytest.raises(ArchiveDamaged, match="follows the end"):
+        _read(data[:frame_start] + b"junk" + data[frame_start:])
+
+
+def test_an_encrypted_archive_with_a_spooled_member_round_trips(tmp_path):
+    data, _ = _spooled_archive(tmp_path, secret="correct horse battery staple")
+
+    manifest = _read(data, secret="correct horse battery staple")
+
+    assert [m["name"] for m in manifest["members"]][-1] == "database/db.pgdump"
+
+
+def test_a_file_that_changes_size_while_archived_fails_the_backup_clearly():
+    writer = archive.ArchiveWriter(io.BytesIO(), compression="zstd")
+
+    with pytest.raises(BackupError, match="media/a.txt changed size"):
+        writer.add("media/a.txt", io.BytesIO(b"alp"), size=5)
