@@ -35,6 +35,7 @@ MANIFEST_MAX_SIZE = 256 * 1024 * 1024
 SUFFIXES = {"zstd": ".tar.zst", "gzip": ".tar.gz"}
 NUL = b"\0"
 COMPRESS_THREADS = 2
+COMPRESS_JOB_SIZE = 1024 * 1024
 
 # A member consumer gets the member's name, a stream of its bytes and its
 # size; whatever it leaves unread is read (and checked) after it returns.
@@ -302,9 +303,13 @@ def _compressor_open(compression: str, sink: BinaryIO):
     if compression == "zstd":
         # Worker threads compress while the caller reads and hashes the
         # next member; the output is the same format either way.
-        return zstandard.ZstdCompressor(
-            level=3, write_checksum=True, threads=COMPRESS_THREADS
-        ).stream_writer(sink, closefd=False)
+        # Small jobs keep the workers' buffers (and so memory) small.
+        params = zstandard.ZstdCompressionParameters.from_level(
+            3, threads=COMPRESS_THREADS, job_size=COMPRESS_JOB_SIZE, write_checksum=1
+        )
+        return zstandard.ZstdCompressor(compression_params=params).stream_writer(
+            sink, closefd=False
+        )
     if compression == "gzip":
         return _GzipWriter(sink)
     raise ValueError(f"Unknown compression {compression!r}: use zstd or gzip.")
