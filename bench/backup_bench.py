@@ -157,7 +157,11 @@ def main() -> None:
         pg_restore += ["--clean", "--if-exists", "--no-owner", "--single-transaction"]
         pg_restore += ["-d", name, str(dump)]
 
+        # What every manage.py command pays before it does anything: the
+        # interpreter and django.setup() with this project's apps.
+        start_up = [python, "-c", "import django; django.setup()"]
         base_backup, our_backup, base_restore, our_restore = [], [], [], []
+        our_start = []
         rss = 0
         for _ in range(options.rounds):
             base_backup.append(run(pg_dump, env)[0] + run(tar_media, env)[0])
@@ -166,6 +170,7 @@ def main() -> None:
             rss = max(rss, peak)
             base_restore.append(run(pg_restore, env)[0])
             our_restore.append(run([*manage, "restore", "latest", "--noinput"], env)[0])
+            our_start.append(run(start_up, env)[0])
         portable = run([*manage, "backup", "--portable"], env)
         archive = max(Path(env["BACKUP_DIR"]).glob("backup-*.tar.zst"))
 
@@ -182,6 +187,10 @@ def main() -> None:
             f"new database, swap; the old one is the safety copy), pg_restore "
             f"{median(base_restore):.2f} s: ratio "
             f"{restore_ratio:.2f} (target 1.25)"
+        )
+        print(
+            f"start-up of a Django process (python -c 'django.setup()'): "
+            f"{median(our_start):.2f} s, included in both of ours above"
         )
         print(
             f"peak RSS of backup: {small[1]} MiB at {quarter} products, "
