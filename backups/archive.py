@@ -184,25 +184,22 @@ class ArchiveWriter:
     ) -> None:
         """Add `size` bytes read from `fileobj` as the member `name`."""
         header = _header(name, size=size, mtime=mtime)
-        digest = hashlib.sha256()
+        reader = HashingReader(fileobj)
         padding = NUL * (-size % tarfile.BLOCKSIZE)
         if size <= READ_SIZE:
             # A small file (most uploads) goes in with a single write.
-            data = fileobj.read(size)
+            data = reader.read(size)
             self._check_length(name, len(data), size)
-            digest.update(data)
             self._write(header + data + padding)
         else:
             self._write(header)
-            remaining = size
-            while remaining:
-                chunk = fileobj.read(min(READ_SIZE, remaining))
-                self._check_length(name, len(chunk), min(READ_SIZE, remaining))
-                digest.update(chunk)
+            while reader.count < size:
+                wanted = min(READ_SIZE, size - reader.count)
+                chunk = reader.read(wanted)
+                self._check_length(name, len(chunk), wanted)
                 self._write(chunk)
-                remaining -= len(chunk)
             self._write(padding)
-        self.members.append({"name": name, "size": size, "sha256": digest.hexdigest()})
+        self.members.append({"name": name, "size": size, "sha256": reader.hexdigest()})
 
     def add_spooled(
         self, name: str, spool: "MemberSpool", *, mtime: float | None = None
@@ -259,17 +256,19 @@ class MemberSpool:
 
     def __init__(self, source: BinaryIO, path: Path, *, compression: str) -> None:
         self.path = path
-        self.size = 0
-        self._source = source
+        self._source = HashingReader(source)
         self._compression = compression
-        self._hash = hashlib.sha256()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="backup-spool")
         self._thread.start()
 
     @property
+    def size(self) -> int:
+        return self._source.count
+
+    @property
     def sha256(self) -> str:
-        return self._hash.hexdigest()
+        return self._source.hexdigest()
 
     def wait(self) -> None:
         """Wait until the source has ended; raise what stopped the thread."""
@@ -282,8 +281,6 @@ class MemberSpool:
             with self.path.open("wb") as out:
                 compressor = _compressor_open(self._compression, out)
                 while chunk := self._source.read(READ_SIZE):
-                    self._hash.update(chunk)
-                    self.size += len(chunk)
                     compressor.write(chunk)
                 compressor.close()
         except BaseException as error:  # noqa: BLE001 - handed to wait()

@@ -154,6 +154,8 @@ def _backup_create(
             if media:
                 _media_add(writer, progress=progress)
             if spool is not None:
+                # Before finish(): were the spool to fail, nothing would read
+                # the pipe and pg_dump would never end.
                 spool.wait()
             dump = run.finish()
             if spool is not None:

@@ -44,3 +44,8 @@ def make_image(*, product: Product, size=(800, 600), **fields) -> ProductImage:
         "test.jpg", ContentFile(demo_image_bytes(seed=1, size=size), name="test.jpg")
     )
     return image
+
+
+def product_names(response) -> list[str]:
+    """The names of the products a catalog page lists, in its order."""
+    return [product.name for product in response.context["products"]]

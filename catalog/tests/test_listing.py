@@ -10,13 +10,9 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.cache import catalog_changed
 from catalog.models import Product
-from catalog.tests.factories import make_category, make_product
+from catalog.tests.factories import make_category, make_product, product_names
 
 pytestmark = pytest.mark.django_db
-
-
-def _names(response) -> list[str]:
-    return [product.name for product in response.context["products"]]
 
 
 @pytest.fixture
@@ -34,7 +30,7 @@ def catalog():
 def test_category_filter_includes_descendants(client, catalog):
     response = client.get("/products/", {"category": "lighting"})
 
-    assert set(_names(response)) == {"Brass Lamp", "Arc Lamp", "Ceiling Light"}
+    assert set(product_names(response)) == {"Brass Lamp", "Arc Lamp", "Ceiling Light"}
 
 
 def test_price_range_and_stock_filters(client, catalog):
@@ -42,7 +38,7 @@ def test_price_range_and_stock_filters(client, catalog):
         "/products/", {"min_price": "100", "max_price": "300", "in_stock": "1"}
     )
 
-    assert _names(response) == ["Arc Lamp"]
+    assert product_names(response) == ["Arc Lamp"]
 
 
 @pytest.mark.parametrize(
@@ -57,13 +53,13 @@ def test_price_range_and_stock_filters(client, catalog):
 def test_sorts(client, catalog, sort, expected):
     response = client.get("/products/", {"sort": sort})
 
-    assert _names(response) == expected
+    assert product_names(response) == expected
 
 
 def test_hidden_products_are_not_listed(client, catalog):
     make_product(name="Secret", status=Product.Status.DRAFT)
 
-    assert "Secret" not in _names(client.get("/products/"))
+    assert "Secret" not in product_names(client.get("/products/"))
 
 
 def test_pages_hold_24_products_and_links_keep_the_filters(client):
@@ -101,21 +97,21 @@ def test_invalid_price_is_ignored(client, catalog):
     response = client.get("/products/", {"min_price": "x", "max_price": "1e999"})
 
     assert response.status_code == 200
-    assert len(_names(response)) == 4
+    assert len(product_names(response)) == 4
 
 
 def test_unknown_sort_and_category_are_ignored(client, catalog):
     response = client.get("/products/", {"sort": "drop", "category": "nope"})
 
     assert response.status_code == 200
-    assert _names(response)[0] == "Wool Rug"
+    assert product_names(response)[0] == "Wool Rug"
 
 
 def test_category_page_lists_its_subtree_with_breadcrumb_and_children(client, catalog):
     response = client.get(catalog["lighting"].get_absolute_url())
 
     content = response.content.decode()
-    assert set(_names(response)) == {"Brass Lamp", "Arc Lamp", "Ceiling Light"}
+    assert set(product_names(response)) == {"Brass Lamp", "Arc Lamp", "Ceiling Light"}
     assert 'href="/categories/lighting/lamps/"' in content
     assert 'aria-label="Breadcrumb"' in content
 
@@ -125,7 +121,7 @@ def test_category_page_filters_and_sorts(client, catalog):
         catalog["lighting"].get_absolute_url(), {"sort": "-price", "in_stock": "1"}
     )
 
-    assert _names(response) == ["Arc Lamp", "Ceiling Light"]
+    assert product_names(response) == ["Arc Lamp", "Ceiling Light"]
 
 
 def test_unknown_category_path_is_404(client, catalog):

@@ -9,13 +9,9 @@ import pytest
 
 from catalog import search
 from catalog.models import Product
-from catalog.tests.factories import make_category, make_product
+from catalog.tests.factories import make_category, make_product, product_names
 
 pytestmark = pytest.mark.django_db
-
-
-def _names(response) -> list[str]:
-    return [product.name for product in response.context["products"]]
 
 
 @pytest.fixture
@@ -45,25 +41,29 @@ def catalog():
 def test_a_match_in_the_name_ranks_above_one_in_the_description(client, catalog):
     response = client.get("/search/", {"q": "oak"})
 
-    names = _names(response)
+    names = product_names(response)
     assert names[0] == "Oak Chair"
     assert set(names) == {"Oak Chair", "Walnut Table", "Rug <b>Deluxe</b>"}
 
 
 def test_search_finds_a_sku_with_its_punctuation(client, catalog):
-    assert _names(client.get("/search/", {"q": "SR-0000042"})) == ["Walnut Table"]
+    assert product_names(client.get("/search/", {"q": "SR-0000042"})) == [
+        "Walnut Table"
+    ]
 
 
 def test_search_finds_products_by_category_name_including_ancestors(client, catalog):
-    assert _names(client.get("/search/", {"q": "lighting"})) == ["Brass Lamp"]
+    assert product_names(client.get("/search/", {"q": "lighting"})) == ["Brass Lamp"]
 
 
 def test_search_matches_word_forms(client, catalog):
-    assert _names(client.get("/search/", {"q": "lamps"})) == ["Brass Lamp"]
+    assert product_names(client.get("/search/", {"q": "lamps"})) == ["Brass Lamp"]
 
 
 def test_every_word_must_match(client, catalog):
-    assert _names(client.get("/search/", {"q": "walnut oak"})) == ["Walnut Table"]
+    assert product_names(client.get("/search/", {"q": "walnut oak"})) == [
+        "Walnut Table"
+    ]
 
 
 def test_matched_words_are_highlighted_and_names_stay_escaped(client, catalog):
@@ -76,7 +76,7 @@ def test_matched_words_are_highlighted_and_names_stay_escaped(client, catalog):
 def test_hidden_products_are_not_found(client, catalog):
     make_product(name="Oak Secret", status=Product.Status.DRAFT)
 
-    assert "Oak Secret" not in _names(client.get("/search/", {"q": "oak"}))
+    assert "Oak Secret" not in product_names(client.get("/search/", {"q": "oak"}))
 
 
 def test_search_follows_edits_to_products_and_categories(client, catalog):
@@ -87,21 +87,21 @@ def test_search_follows_edits_to_products_and_categories(client, catalog):
     lamps.name = "Reading lights"
     lamps.save()
 
-    assert _names(client.get("/search/", {"q": "copper"})) == ["Copper Lamp"]
-    assert _names(client.get("/search/", {"q": "reading"})) == ["Copper Lamp"]
-    assert _names(client.get("/search/", {"q": "brass"})) == []
+    assert product_names(client.get("/search/", {"q": "copper"})) == ["Copper Lamp"]
+    assert product_names(client.get("/search/", {"q": "reading"})) == ["Copper Lamp"]
+    assert product_names(client.get("/search/", {"q": "brass"})) == []
 
 
 def test_deleted_products_leave_the_index(client, catalog):
     Product.objects.get(name="Brass Lamp").delete()
 
-    assert _names(client.get("/search/", {"q": "brass"})) == []
+    assert product_names(client.get("/search/", {"q": "brass"})) == []
 
 
 def test_search_with_filters_and_another_sort(client, catalog):
     response = client.get("/search/", {"q": "oak", "sort": "name", "category": "rugs"})
 
-    assert _names(response) == ["Oak Chair", "Rug <b>Deluxe</b>", "Walnut Table"]
+    assert product_names(response) == ["Oak Chair", "Rug <b>Deluxe</b>", "Walnut Table"]
 
 
 def test_no_results_suggests_categories(client, catalog):
@@ -141,7 +141,7 @@ def test_a_name_match_survives_when_there_are_more_matches_than_candidates(
         )
     make_product(name="Lamp", category=category)
 
-    names = _names(client.get("/search/", {"q": "lamp"}))
+    names = product_names(client.get("/search/", {"q": "lamp"}))
 
     assert names[0] == "Lamp"
     assert len(names) == 5
@@ -160,7 +160,7 @@ def test_hidden_products_cannot_crowd_visible_ones_out_of_the_candidates(
         )
     make_product(name="Visible thing", category=category)
 
-    assert _names(client.get("/search/", {"q": "thing"})) == ["Visible thing"]
+    assert product_names(client.get("/search/", {"q": "thing"})) == ["Visible thing"]
 
 
 def test_filters_apply_before_the_candidates_are_bounded(client, monkeypatch):
@@ -172,11 +172,11 @@ def test_filters_apply_before_the_candidates_are_bounded(client, monkeypatch):
 
     response = client.get("/search/", {"q": "oak", "min_price": "100"})
 
-    assert _names(response) == ["Oak desk"]
+    assert product_names(response) == ["Oak desk"]
 
 
 def test_stop_words_are_ignored_on_both_engines(client, catalog):
-    assert _names(client.get("/search/", {"q": "the brass"})) == ["Brass Lamp"]
+    assert product_names(client.get("/search/", {"q": "the brass"})) == ["Brass Lamp"]
     response = client.get("/search/", {"q": "the and of"})
-    assert _names(response) == []
+    assert product_names(response) == []
     assert "No products match your search" in response.content.decode()
