@@ -24,6 +24,7 @@ import shutil
 import sqlite3
 import subprocess  # noqa: S404 - runs pg_dump, pg_restore and psql, no shell
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -465,46 +466,106 @@ RESTORE_JOBS = 2
 TERMINATE_WAIT = 10.0
 
 
+class ScratchDatabase:
+    """A new, empty database made like the live one, to restore into.
+
+    `start()` creates it on a thread of its own, so that a restore can have
+    it ready while it still checks the archive: it is only an empty
+    database, and nothing from the archive goes into it before that check
+    has held. `ready()` waits for it (creating it there and then when it was
+    not started). Unless it was swapped in, `drop()` removes it.
+    """
+
+    def __init__(self, connection: BaseDatabaseWrapper) -> None:
+        self._connection = connection
+        self.live = connection.settings_dict["NAME"]
+        self.name = _pg_scratch_name(self.live, "restore")
+        self.swapped = False
+        self._attempted = False
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="restore-scratch")
+        self._thread.start()
+
+    def ready(self) -> None:
+        if self._thread is None:
+            self._create()
+            return
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def drop(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        if self.swapped or not self._attempted:
+            return
+        with _pg_connect(self._connection, dbname="postgres") as admin:
+            admin.autocommit = True
+            admin.execute(f"DROP DATABASE IF EXISTS {_quote(self.name)} WITH (FORCE)")
+
+    def _run(self) -> None:
+        try:
+            self._create()
+        except BaseException as error:  # noqa: BLE001 - handed to ready()
+            self._error = error
+
+    def _create(self) -> None:
+        self._attempted = True
+        with _pg_connect(self._connection, dbname="postgres") as admin:
+            admin.autocommit = True
+            _pg_create_like(admin, live=self.live, new=self.name)
+
+
+@contextlib.contextmanager
+def pg_scratch(connection: BaseDatabaseWrapper) -> Iterator[ScratchDatabase]:
+    """A ScratchDatabase that is dropped on the way out unless swapped in."""
+    scratch = ScratchDatabase(connection)
+    try:
+        yield scratch
+    finally:
+        scratch.drop()
+
+
 def pg_restore_swap(
     *,
     connection: BaseDatabaseWrapper,
+    scratch: ScratchDatabase,
     path: Path,
     expected: dict[str, int],
     safety_database: str,
-) -> None:
-    """Load a dump into a new database, then swap it in for the live one.
+) -> dict[str, int]:
+    """Load a dump into `scratch`, then swap it in for the live database.
 
-    The dump goes into a scratch database made like the live one, with
-    parallel pg_restore jobs; its row counts are checked there. Only then
-    are the names swapped, in one transaction: the live database becomes
-    `safety_database`, untouched, and the scratch database takes its name.
-    Until that commit the live database is not changed at all, so any
-    failure leaves it as it was (and the scratch database is dropped).
-    The swap needs every other session on the live database to end: the
-    app is stopped during a restore (see the runbook), and sessions left
-    over are terminated.
+    The dump goes into the scratch database (made like the live one) with
+    parallel pg_restore jobs; its row counts are checked there, and
+    returned. Only then are the names swapped, in one transaction: the live
+    database becomes `safety_database`, untouched, and the scratch database
+    takes its name. Until that commit the live database is not changed at
+    all, so any failure leaves it as it was (and pg_scratch drops the
+    scratch database). The swap needs every other session on the live
+    database to end: the app is stopped during a restore (see the runbook),
+    and sessions left over are terminated.
     """
-    live = connection.settings_dict["NAME"]
-    scratch = _pg_scratch_name(live, "restore")
     # Django's own session must not keep the live database in use.
     connection.close()
+    scratch.ready()
+    _pg_restore_file(connection, path=path, dbname=scratch.name)
+    with _pg_connect(connection, dbname=scratch.name) as restored:
+        counts = _counts_pg(restored.cursor())
+    wrong = sorted(t for t, n in expected.items() if counts.get(t) != n)
+    if wrong:
+        raise BackupError(
+            f"The restored row counts of {wrong} differ from the manifest; "
+            "the database is unchanged."
+        )
     with _pg_connect(connection, dbname="postgres") as admin:
         admin.autocommit = True
-        _pg_create_like(admin, live=live, new=scratch)
-        try:
-            _pg_restore_file(connection, path=path, dbname=scratch)
-            with _pg_connect(connection, dbname=scratch) as restored:
-                counts = _counts_pg(restored.cursor())
-            wrong = sorted(t for t, n in expected.items() if counts.get(t) != n)
-            if wrong:
-                raise BackupError(
-                    f"The restored row counts of {wrong} differ from the manifest; "
-                    "the database is unchanged."
-                )
-            _pg_swap(admin, live=live, new=scratch, old_to=safety_database)
-        except BaseException:
-            admin.execute(f"DROP DATABASE IF EXISTS {_quote(scratch)} WITH (FORCE)")
-            raise
+        _pg_swap(admin, live=scratch.live, new=scratch.name, old_to=safety_database)
+    scratch.swapped = True
+    return counts
 
 
 def pg_swap_back(*, connection: BaseDatabaseWrapper, safety_database: str) -> None:

@@ -428,45 +428,41 @@ def backup_restore(
             tempfile.mkdtemp(prefix=storage.PARTIAL_PREFIX, dir=storage.work_dir())
         )
         try:
-            if progress:
-                progress(f"verifying {name}")
-            staged = _restore_stage(target, name, workdir, media=media)
-            manifest = staged.manifest
-            databases.restore_check(connection=connection, manifest=manifest)
-            if confirm is not None and not confirm(
-                f"This replaces the {connection.vendor} database"
-                + (" and the media files" if staged.media else "")
-                + f" with the contents of {name}."
-            ):
-                raise BackupError("Restore cancelled; nothing was changed.")
-            if progress:
-                progress("restoring")
-            if manifest["database"]["engine"] == "postgresql":
-                safety_name = _restore_swap(name, manifest, staged, keep=safety_backup)
-            else:
-                safety_name = None
-                if safety_backup:
-                    if progress:
-                        progress("taking a safety backup")
-                    safety_name = _backup_create(
-                        media=True,
-                        portable=False,
-                        progress=None,
-                        label="pre-restore",
-                        # This restore's own work folder is one of them.
-                        leftovers_remove=False,
-                    ).name
-                databases.database_restore(
-                    connection=connection,
-                    manifest=manifest,
-                    path=staged.database,
-                    workdir=workdir,
-                )
-                if staged.media:
-                    _media_replace(staged.staging, staged.names, keep=staged.archived)
+            with _scratch_ahead(target, name) as scratch:
+                if progress:
+                    progress(f"verifying {name}")
+                staged = _restore_stage(target, name, workdir, media=media)
+                manifest = staged.manifest
+                databases.restore_check(connection=connection, manifest=manifest)
+                if confirm is not None and not confirm(
+                    f"This replaces the {connection.vendor} database"
+                    + (" and the media files" if staged.media else "")
+                    + f" with the contents of {name}."
+                ):
+                    raise BackupError("Restore cancelled; nothing was changed.")
+                if progress:
+                    progress("restoring")
+                if manifest["database"]["engine"] == "postgresql":
+                    safety_name, counts = _restore_swap(
+                        name, manifest, staged, scratch=scratch, keep=safety_backup
+                    )
+                else:
+                    safety_name = (
+                        _safety_backup(progress=progress) if safety_backup else None
+                    )
+                    databases.database_restore(
+                        connection=connection,
+                        manifest=manifest,
+                        path=staged.database,
+                        workdir=workdir,
+                    )
+                    if staged.media:
+                        _media_replace(
+                            staged.staging, staged.names, keep=staged.archived
+                        )
+                    counts = _row_counts()
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        counts = _row_counts()
         expected = manifest["database"]["row_counts"]
         wrong = sorted(t for t, n in expected.items() if counts.get(t) != n)
         if wrong:
@@ -484,10 +480,52 @@ def backup_restore(
         )
 
 
+@contextlib.contextmanager
+def _scratch_ahead(
+    target: Storage, name: str
+) -> Iterator[databases.ScratchDatabase | None]:
+    """On PostgreSQL, the database a restore loads, made while it checks.
+
+    Only a pg_dump archive needs it; the status written beside the archive
+    when it was made says which engine it holds (restore_check still
+    decides, from the checked manifest). Creating it is left to the restore
+    itself when the status is missing.
+    """
+    if connection.vendor != "postgresql":
+        yield None
+        return
+    with databases.pg_scratch(connection) as scratch:
+        if (storage.status_read(target, name) or {}).get("engine") == "postgresql":
+            scratch.start()
+        yield scratch
+
+
+def _safety_backup(*, progress: Progress | None) -> str:
+    if progress:
+        progress("taking a safety backup")
+    return _backup_create(
+        media=True,
+        portable=False,
+        progress=None,
+        label="pre-restore",
+        # This restore's own work folder is one of them.
+        leftovers_remove=False,
+    ).name
+
+
 def _restore_swap(
-    name: str, manifest: dict[str, Any], staged: "_Staged", *, keep: bool
-) -> str | None:
-    """Swap in the archived PostgreSQL database, keeping the old state aside."""
+    name: str,
+    manifest: dict[str, Any],
+    staged: "_Staged",
+    *,
+    scratch: databases.ScratchDatabase,
+    keep: bool,
+) -> tuple[str | None, dict[str, int]]:
+    """Swap in the archived PostgreSQL database, keeping the old state aside.
+
+    Returns the safety copy's name (None unless kept) and the row counts
+    of the restored database, checked against the manifest before the swap.
+    """
     copy = safety.safety_copy_start(
         archive=name,
         database=databases.pg_safety_name(connection),
@@ -495,8 +533,9 @@ def _restore_swap(
         media_replaced=staged.replaced if staged.media else [],
     )
     try:
-        databases.pg_restore_swap(
+        counts = databases.pg_restore_swap(
             connection=connection,
+            scratch=scratch,
             path=staged.database,
             expected=manifest["database"]["row_counts"],
             safety_database=copy.database,
@@ -508,8 +547,8 @@ def _restore_swap(
         _media_replace(staged.staging, staged.names, keep=staged.archived)
     if not keep:
         safety.safety_copy_drop(copy.name)
-        return None
-    return copy.name
+        return None, counts
+    return copy.name, counts
 
 
 @dataclass

@@ -10,8 +10,11 @@ products through bulk_create and with media files of 40 KB of random bytes
 (as incompressible as JPEGs), and times each tool on the same data,
 alternating runs and reporting medians. Peak RSS is measured for backups at
 a quarter of the size and at the full size, to show that memory does not
-grow with the database. Nothing here is a test: the numbers go into the
-issue's closing note.
+grow with the database. It also times a floor: a Python process that starts
+Django and then runs the baseline's own commands (pg_dump and tar at once,
+or pg_restore), which is the least any manage.py command could take for the
+same work. Nothing here is a test: the numbers go into the issue's closing
+note.
 """
 
 import argparse
@@ -27,6 +30,23 @@ from urllib.parse import urlparse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+
+# The least a manage.py command could take to do a baseline's work: start
+# Django, then run the baseline's commands (separated by "--") all at once.
+FLOOR = """
+import subprocess, sys
+import django
+django.setup()
+commands, command = [], []
+for arg in sys.argv[1:] + ["--"]:
+    if arg == "--":
+        commands.append(command)
+        command = []
+    else:
+        command.append(arg)
+running = [subprocess.Popen(c, stdout=subprocess.DEVNULL) for c in commands]
+sys.exit(max(p.wait() for p in running))
+"""
 
 
 def run(args: list[str], env: dict[str, str]) -> tuple[float, int]:
@@ -160,8 +180,11 @@ def main() -> None:
         # What every manage.py command pays before it does anything: the
         # interpreter and django.setup() with this project's apps.
         start_up = [python, "-c", "import django; django.setup()"]
+        floor_dump = [*pg_dump[:-3], "-f", str(work / "floor.dump"), name]
+        floor_backup = [python, "-c", FLOOR, *floor_dump, "--", *tar_media]
+        floor_restore = [python, "-c", FLOOR, *pg_restore]
         base_backup, our_backup, base_restore, our_restore = [], [], [], []
-        our_start = []
+        our_start, floor_backups, floor_restores = [], [], []
         rss = 0
         for _ in range(options.rounds):
             base_backup.append(run(pg_dump, env)[0] + run(tar_media, env)[0])
@@ -171,6 +194,8 @@ def main() -> None:
             base_restore.append(run(pg_restore, env)[0])
             our_restore.append(run([*manage, "restore", "latest", "--noinput"], env)[0])
             our_start.append(run(start_up, env)[0])
+            floor_backups.append(run(floor_backup, env)[0])
+            floor_restores.append(run(floor_restore, env)[0])
         portable = run([*manage, "backup", "--portable"], env)
         archive = max(Path(env["BACKUP_DIR"]).glob("backup-*.tar.zst"))
 
@@ -193,6 +218,13 @@ def main() -> None:
             f"{median(our_start):.2f} s, included in both of ours above"
         )
         print(
+            "floor (Django's start-up, then the baseline's commands at once): "
+            f"backup {median(floor_backups):.2f} s, ratio "
+            f"{median(floor_backups) / median(base_backup):.2f}; restore "
+            f"{median(floor_restores):.2f} s, ratio "
+            f"{median(floor_restores) / median(base_restore):.2f}"
+        )
+        print(
             f"peak RSS of backup: {small[1]} MiB at {quarter} products, "
             f"{rss} MiB at {options.products}"
         )
@@ -210,6 +242,8 @@ def main() -> None:
         print("            backup base", [round(s, 2) for s in base_backup])
         print("            restore ours", [round(s, 2) for s in our_restore])
         print("            restore base", [round(s, 2) for s in base_restore])
+        print("            floor backup", [round(s, 2) for s in floor_backups])
+        print("            floor restore", [round(s, 2) for s in floor_restores])
     finally:
         # Each restore keeps the database it replaced as a safety copy.
         subprocess.run([*manage, "drop_safety_copy", "--all"], env=env, cwd=BASE_DIR)  # noqa: S603

@@ -137,6 +137,13 @@ def test_backup_without_media_holds_only_the_database():
     assert members == [manifest_read(result.name)["database"]["member"]]
 
 
+def _database_names() -> set[str]:
+    """The databases on the server (PostgreSQL only)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database")
+        return {row[0] for row in cursor.fetchall()}
+
+
 def _flip_byte(path) -> None:
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
@@ -447,9 +454,7 @@ def test_a_failing_restore_leaves_the_live_database_untouched(monkeypatch, failu
     result = services.backup_create()
     site_data_change()
     rows, files = database_fingerprint(), media_fingerprint()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT datname FROM pg_database")
-        databases_before = {row[0] for row in cursor.fetchall()}
+    databases_before = _database_names()
     if failure == "pg_restore":
 
         def broken(connection, *, path, dbname):
@@ -468,6 +473,21 @@ def test_a_failing_restore_leaves_the_live_database_untouched(monkeypatch, failu
     assert database_fingerprint() == rows
     assert media_fingerprint() == files
     assert services.safety_copies_list() == []
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT datname FROM pg_database")
-        assert {row[0] for row in cursor.fetchall()} == databases_before
+    assert _database_names() == databases_before
+
+
+@requires_postgresql
+@pytest.mark.parametrize("stop", ["cancelled", "damaged"])
+def test_a_restore_that_stops_early_leaves_no_database_behind(stop):
+    """The database a restore prepares while it checks goes when it stops."""
+    site_data_make()
+    result = services.backup_create()
+    if stop == "damaged":
+        _flip_byte(archive_path(result.name))
+    rows, before = database_fingerprint(), _database_names()
+
+    with pytest.raises((BackupError, ArchiveDamaged)):
+        services.backup_restore(name=result.name, confirm=lambda question: False)
+
+    assert _database_names() == before
+    assert database_fingerprint() == rows
