@@ -525,8 +525,14 @@ def pg_scratch(connection: BaseDatabaseWrapper) -> Iterator[ScratchDatabase]:
     scratch = ScratchDatabase(connection)
     try:
         yield scratch
-    finally:
-        scratch.drop()
+    except BaseException as error:
+        # What stopped the restore matters more than a failed clean-up.
+        try:
+            scratch.drop()
+        except Exception as failure:  # noqa: BLE001 - reported with the cause
+            error.add_note(f"The scratch database {scratch.name} was left: {failure}")
+        raise
+    scratch.drop()
 
 
 def pg_restore_swap(

@@ -491,3 +491,21 @@ def test_a_restore_that_stops_early_leaves_no_database_behind(stop):
 
     assert _database_names() == before
     assert database_fingerprint() == rows
+
+
+@requires_postgresql
+def test_a_failed_clean_up_does_not_hide_why_a_restore_stopped(monkeypatch):
+    site_data_make()
+    result = services.backup_create()
+    _flip_byte(archive_path(result.name))
+    drop = databases.ScratchDatabase.drop
+
+    def drop_then_fail(scratch):
+        drop(scratch)
+        raise BackupError("Cannot connect to PostgreSQL")
+
+    monkeypatch.setattr(databases.ScratchDatabase, "drop", drop_then_fail)
+
+    with pytest.raises(ArchiveDamaged, match=result.name) as raised:
+        services.backup_restore(name=result.name)
+    assert "was left: Cannot connect" in "\n".join(raised.value.__notes__)
