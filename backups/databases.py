@@ -24,7 +24,6 @@ import shutil
 import sqlite3
 import subprocess  # noqa: S404 - runs pg_dump, pg_restore and psql, no shell
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -467,13 +466,16 @@ TERMINATE_WAIT = 10.0
 
 
 class ScratchDatabase:
-    """A new, empty database made like the live one, to restore into.
+    """A new database made like the live one, which a restore loads.
 
-    `start()` creates it on a thread of its own, so that a restore can have
-    it ready while it still checks the archive: it is only an empty
-    database, and nothing from the archive goes into it before that check
-    has held. `ready()` waits for it (creating it there and then when it was
-    not started). Unless it was swapped in, `drop()` removes it.
+    `start()` has psql create it, empty, in the background, so that a
+    restore has it ready while it still checks the archive (a process of
+    its own: a thread would wait for the interpreter's lock while the check
+    keeps it busy). `load_start()` runs pg_restore into it, also in the
+    background; a restore calls it as soon as the dump's own checksum has
+    held, and checks the rest of the archive while it loads. Until the swap
+    the live database is untouched, and `drop()` stops whatever still runs
+    and removes this one.
     """
 
     def __init__(self, connection: BaseDatabaseWrapper) -> None:
@@ -481,42 +483,91 @@ class ScratchDatabase:
         self.live = connection.settings_dict["NAME"]
         self.name = _pg_scratch_name(self.live, "restore")
         self.swapped = False
-        self._attempted = False
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
+        self._create: _Tool | None = None
+        self._load: _Tool | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._create is not None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="restore-scratch")
-        self._thread.start()
+        with _pg_connect(self._connection, dbname="postgres") as admin:
+            statements = _pg_create_like(admin, live=self.live, new=self.name)
+        self._create = _Tool(
+            self._connection,
+            "psql",
+            "--no-psqlrc",
+            "--quiet",
+            "--set=ON_ERROR_STOP=1",
+            "--dbname=postgres",
+            *(f"--command={statement}" for statement in statements),
+        )
 
     def ready(self) -> None:
-        if self._thread is None:
-            self._create()
-            return
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
+        """Wait until the database exists; create it now if not started."""
+        if self._create is None:
+            self.start()
+        self._create.finish(f"Could not create the database {self.name}")
+
+    def load_start(self, path: Path) -> None:
+        """Start loading the custom-format dump at `path` in parallel jobs."""
+        self.ready()
+        # A fresh database needs no single transaction to be all or nothing:
+        # it replaces the live one only once complete. That leaves
+        # pg_restore free to load tables and build indexes in parallel jobs.
+        self._load = _Tool(
+            self._connection,
+            "pg_restore",
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            f"--jobs={RESTORE_JOBS}",
+            f"--dbname={self.name}",
+            str(path),
+        )
+
+    def load_finish(self, path: Path) -> None:
+        """Wait for the load (starting it if need be); raise if it failed."""
+        if self._load is None:
+            self.load_start(path)
+        self._load.finish("pg_restore failed, the database is unchanged")
 
     def drop(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-        if self.swapped or not self._attempted:
+        for tool in (self._load, self._create):
+            if tool is not None:
+                tool.stop()
+        if self.swapped or self._create is None:
             return
         with _pg_connect(self._connection, dbname="postgres") as admin:
             admin.autocommit = True
             admin.execute(f"DROP DATABASE IF EXISTS {_quote(self.name)} WITH (FORCE)")
 
-    def _run(self) -> None:
-        try:
-            self._create()
-        except BaseException as error:  # noqa: BLE001 - handed to ready()
-            self._error = error
 
-    def _create(self) -> None:
-        self._attempted = True
-        with _pg_connect(self._connection, dbname="postgres") as admin:
-            admin.autocommit = True
-            _pg_create_like(admin, live=self.live, new=self.name)
+class _Tool:
+    """A PostgreSQL client tool running in the background, messages kept."""
+
+    def __init__(self, connection: BaseDatabaseWrapper, name: str, *args: str):
+        connection_args, env = _pg_settings(connection)
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
+        self._process = subprocess.Popen(  # noqa: S603
+            [_tool(name), *connection_args, *args],
+            env={**env, "PGOPTIONS": "--client-min-messages=warning"},
+            stdout=subprocess.DEVNULL,
+            stderr=self._errors,
+        )
+
+    def finish(self, failure: str) -> None:
+        """Wait for it to end; if it failed, raise BackupError: `failure` and why."""
+        if self._process.wait() != 0:
+            self._errors.seek(0)
+            lines = self._errors.read().decode(errors="replace").splitlines()
+            raise BackupError(f"{failure}: " + (" ".join(lines[-5:]) or "no message"))
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._errors.close()
 
 
 @contextlib.contextmanager
@@ -546,19 +597,19 @@ def pg_restore_swap(
     """Load a dump into `scratch`, then swap it in for the live database.
 
     The dump goes into the scratch database (made like the live one) with
-    parallel pg_restore jobs; its row counts are checked there, and
-    returned. Only then are the names swapped, in one transaction: the live
-    database becomes `safety_database`, untouched, and the scratch database
-    takes its name. Until that commit the live database is not changed at
-    all, so any failure leaves it as it was (and pg_scratch drops the
-    scratch database). The swap needs every other session on the live
-    database to end: the app is stopped during a restore (see the runbook),
-    and sessions left over are terminated.
+    parallel pg_restore jobs, unless it is already on its way there; its
+    row counts are checked there, and returned. Only then are the names
+    swapped, in one transaction: the live database becomes
+    `safety_database`, untouched, and the scratch database takes its name.
+    Until that commit the live database is not changed at all, so any
+    failure leaves it as it was (and pg_scratch drops the scratch
+    database). The swap needs every other session on the live database to
+    end: the app is stopped during a restore (see the runbook), and
+    sessions left over are terminated.
     """
     # Django's own session must not keep the live database in use.
     connection.close()
-    scratch.ready()
-    _pg_restore_file(connection, path=path, dbname=scratch.name)
+    scratch.load_finish(path)
     with _pg_connect(connection, dbname=scratch.name) as restored:
         counts = _counts_pg(restored.cursor())
     wrong = sorted(t for t, n in expected.items() if counts.get(t) != n)
@@ -618,12 +669,13 @@ def _pg_scratch_name(live: str, purpose: str) -> str:
     return live[: PG_NAME_MAX - len(suffix)] + suffix
 
 
-def _pg_create_like(admin, *, live: str, new: str) -> None:
-    """Create an empty database with the live one's owner, locale and settings.
+def _pg_create_like(admin, *, live: str, new: str) -> list[str]:
+    """The statements that make an empty database like `live`, named `new`.
 
     pg_dump without --create leaves out what belongs to the database itself
     (its owner, encoding and locale, ALTER DATABASE ... SET settings and
-    grants); they are copied from the live database instead.
+    grants); they are copied from the live database instead. Each statement
+    runs on its own (CREATE DATABASE cannot share a transaction).
     """
     version = admin.info.server_version
     provider = ", d.datlocprovider, d.daticulocale" if version >= 150000 else ""
@@ -642,7 +694,7 @@ def _pg_create_like(admin, *, live: str, new: str) -> None:
     )
     if provider and row[6] == "i":
         options += f" LOCALE_PROVIDER icu ICU_LOCALE {_literal(row[7])}"
-    admin.execute(f"CREATE DATABASE {_quote(new)} WITH {options}")
+    statements = [f"CREATE DATABASE {_quote(new)} WITH {options}"]
     settings = admin.execute(
         "SELECT r.rolname, s.setconfig FROM pg_db_role_setting s "
         "JOIN pg_database d ON d.oid = s.setdatabase "
@@ -657,7 +709,7 @@ def _pg_create_like(admin, *, live: str, new: str) -> None:
                 if role
                 else f"DATABASE {_quote(new)}"
             )
-            admin.execute(f"ALTER {target} SET {_quote(key)} TO {_literal(value)}")
+            statements.append(f"ALTER {target} SET {_quote(key)} TO {_literal(value)}")
     grants = admin.execute(
         "SELECT a.privilege_type, a.grantee = 0, pg_get_userbyid(a.grantee), "
         "a.is_grantable FROM pg_database d, aclexplode(d.datacl) a "
@@ -667,42 +719,14 @@ def _pg_create_like(admin, *, live: str, new: str) -> None:
     if grants:
         # An explicit ACL replaces the default one (CONNECT and TEMPORARY to
         # PUBLIC), which the new database has until told otherwise.
-        admin.execute(f"REVOKE ALL ON DATABASE {_quote(new)} FROM PUBLIC")
+        statements.append(f"REVOKE ALL ON DATABASE {_quote(new)} FROM PUBLIC")
     for privilege, public, grantee, grantable in grants:
         to = "PUBLIC" if public else _quote(grantee)
         option = " WITH GRANT OPTION" if grantable else ""
-        admin.execute(f"GRANT {privilege} ON DATABASE {_quote(new)} TO {to}{option}")
-
-
-def _pg_restore_file(
-    connection: BaseDatabaseWrapper, *, path: Path, dbname: str
-) -> None:
-    args, env = _pg_settings(connection)
-    # A fresh database needs no single transaction to be all or nothing: it
-    # replaces the live one only once complete. That leaves pg_restore free
-    # to load tables and build indexes in parallel jobs.
-    result = subprocess.run(  # noqa: S603
-        [
-            _tool("pg_restore"),
-            *args,
-            "--no-owner",
-            "--no-privileges",
-            "--exit-on-error",
-            f"--jobs={RESTORE_JOBS}",
-            f"--dbname={dbname}",
-            str(path),
-        ],
-        env={**env, "PGOPTIONS": "--client-min-messages=warning"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        check=False,
-    )
-    if result.returncode != 0:
-        lines = result.stderr.decode(errors="replace").strip().splitlines()
-        raise BackupError(
-            "pg_restore failed, the database is unchanged: "
-            + (" ".join(lines[-5:]) or "no message")
+        statements.append(
+            f"GRANT {privilege} ON DATABASE {_quote(new)} TO {to}{option}"
         )
+    return statements
 
 
 def _pg_swap(admin, *, live: str, new: str, old_to: str) -> None:

@@ -142,28 +142,14 @@ def _backup_create(
             writer = archive.ArchiveWriter(
                 raw, compression=compression, secret=_secret()
             )
-            # pg_dump's output is read and compressed on a thread of its own
-            # while the media files go in; its frame follows them.
-            spool = (
-                archive.MemberSpool(
-                    run.stream, workdir / "database.frame", compression=compression
-                )
-                if run.stream is not None
-                else None
+            dump = _database_then_media(
+                writer,
+                run,
+                workdir=workdir,
+                compression=compression,
+                media=media,
+                progress=progress,
             )
-            if media:
-                _media_add(writer, progress=progress)
-            if spool is not None:
-                # Before finish(): were the spool to fail, nothing would read
-                # the pipe and pg_dump would never end.
-                spool.wait()
-            dump = run.finish()
-            if spool is not None:
-                writer.add_spooled(dump.member, spool)
-            else:
-                with dump.path.open("rb") as data:
-                    writer.add(dump.member, data, size=dump.path.stat().st_size)
-                dump.path.unlink()
             manifest = writer.finish(
                 {
                     "format_version": archive.FORMAT_VERSION,
@@ -215,7 +201,67 @@ def _backup_create(
     return BackupResult(name=name, size=writer.size, manifest=manifest)
 
 
-def _media_add(writer: archive.ArchiveWriter, *, progress: Progress | None) -> None:
+def _database_then_media(
+    writer: archive.ArchiveWriter,
+    run: databases.DumpRun,
+    *,
+    workdir: Path,
+    compression: str,
+    media: bool,
+    progress: Progress | None,
+) -> databases.DatabaseDump:
+    """Put the database in the archive first, then the media files.
+
+    pg_dump's output is read, hashed and compressed on a thread of its own
+    (a MemberSpool) while the media files are read. Those read before the
+    dump ends go into a frame of their own (a TarFrame), which follows the
+    dump in the archive; the rest go straight in. A restore can so check
+    the database member, and start loading it, while it checks the media.
+    """
+    if run.stream is None:
+        dump = run.finish()
+        with dump.path.open("rb") as data:
+            writer.add(dump.member, data, size=dump.path.stat().st_size)
+        dump.path.unlink()
+        if media:
+            _media_add(lambda: writer, progress=progress)
+        return dump
+    spool = archive.MemberSpool(
+        run.stream, workdir / "database.frame", compression=compression
+    )
+    early = archive.TarFrame(workdir / "media.frame", compression=compression)
+    placed: list[databases.DatabaseDump] = []
+
+    def place() -> None:
+        # Before finish(): were the spool to fail, nothing would read the
+        # pipe and pg_dump would never end.
+        spool.wait()
+        dump = run.finish()
+        writer.add_spooled(dump.member, spool)
+        writer.add_frame(early)
+        placed.append(dump)
+
+    def destination() -> archive.TarFrame | archive.ArchiveWriter:
+        if not placed and spool.done:
+            place()
+        return writer if placed else early
+
+    try:
+        if media:
+            _media_add(destination, progress=progress)
+        if not placed:
+            place()
+    finally:
+        early.close()
+    return placed[0]
+
+
+def _media_add(
+    destination: Callable[[], archive.TarFrame | archive.ArchiveWriter],
+    *,
+    progress: Progress | None,
+) -> None:
+    """Add every media file to the writer that `destination` gives for it."""
     if isinstance(default_storage, FileSystemStorage):
         # One stat per file instead of the storage API's three.
         entries = list(_media_local(Path(default_storage.location)))
@@ -229,7 +275,7 @@ def _media_add(writer: archive.ArchiveWriter, *, progress: Progress | None) -> N
             progress(f"media {number}/{len(entries)}")
         opened = path.open("rb") if path else default_storage.open(name, "rb")
         with opened as data:
-            writer.add(MEDIA_PREFIX + name, data, size=size, mtime=mtime)
+            destination().add(MEDIA_PREFIX + name, data, size=size, mtime=mtime)
 
 
 def _media_local(
@@ -280,12 +326,17 @@ def _verify_one(
     name: str,
     *,
     on_member: archive.MemberConsumer | None = None,
+    on_verified: archive.MemberVerified | None = None,
 ) -> dict[str, Any]:
     """Read an archive through, record the outcome beside it, return its manifest."""
     try:
         with target.open(name, "rb") as raw:
             manifest = archive.archive_read(
-                raw, name=name, secret=_secret(), on_member=on_member
+                raw,
+                name=name,
+                secret=_secret(),
+                on_member=on_member,
+                on_verified=on_verified,
             )
     except ArchiveDamaged as damage:
         previous = storage.status_read(target, name) or {}
@@ -431,7 +482,9 @@ def backup_restore(
             with _scratch_ahead(target, name) as scratch:
                 if progress:
                     progress(f"verifying {name}")
-                staged = _restore_stage(target, name, workdir, media=media)
+                staged = _restore_stage(
+                    target, name, workdir, media=media, scratch=scratch
+                )
                 manifest = staged.manifest
                 databases.restore_check(connection=connection, manifest=manifest)
                 if confirm is not None and not confirm(
@@ -565,7 +618,12 @@ class _Staged:
 
 
 def _restore_stage(
-    target: Storage, name: str, workdir: Path, *, media: bool
+    target: Storage,
+    name: str,
+    workdir: Path,
+    *,
+    media: bool,
+    scratch: databases.ScratchDatabase | None = None,
 ) -> _Staged:
     """Check the whole archive while extracting what the restore needs.
 
@@ -573,8 +631,11 @@ def _restore_stage(
     need one they can seek in). Each media file is compared, as it streams
     by, with the current file of that name; only those that differ are
     staged, so a site whose uploads did not change costs reads, not writes.
-    Everything extracted is used only once archive_read has returned, that
-    is once every member's checksum and the member list have held.
+    Nothing live changes before archive_read has returned, that is before
+    every member's checksum and the member list have held. The one thing
+    that starts earlier: a pg_dump member that comes first, once it has
+    matched the checksum its header declares, starts loading into the
+    scratch database while the media files are checked.
     """
     staging = workdir / "media"
     database = workdir / "database"
@@ -592,7 +653,11 @@ def _restore_stage(
             if media and _media_stage(stream, size, media_name, staging / relative):
                 names.append(media_name)
 
-    manifest = _verify_one(target, name, on_member=load)
+    def verified(member: str) -> None:
+        if member == databases.PG_MEMBER and scratch is not None and scratch.started:
+            scratch.load_start(database)
+
+    manifest = _verify_one(target, name, on_member=load, on_verified=verified)
     archived = {
         m["name"].removeprefix(MEDIA_PREFIX)
         for m in manifest["members"]

@@ -457,10 +457,10 @@ def test_a_failing_restore_leaves_the_live_database_untouched(monkeypatch, failu
     databases_before = _database_names()
     if failure == "pg_restore":
 
-        def broken(connection, *, path, dbname):
+        def broken(scratch, path):
             raise BackupError("pg_restore failed, the database is unchanged")
 
-        monkeypatch.setattr(databases, "_pg_restore_file", broken)
+        monkeypatch.setattr(databases.ScratchDatabase, "load_finish", broken)
     else:
         real = databases._counts_pg
         monkeypatch.setattr(
@@ -509,3 +509,40 @@ def test_a_failed_clean_up_does_not_hide_why_a_restore_stopped(monkeypatch):
     with pytest.raises(ArchiveDamaged, match=result.name) as raised:
         services.backup_restore(name=result.name)
     assert "was left: Cannot connect" in "\n".join(raised.value.__notes__)
+
+
+@requires_postgresql
+def test_the_restored_database_keeps_the_live_ones_settings_and_grants():
+    site_data_make()
+    result = services.backup_create()
+    live = connection.ops.quote_name(connection.settings_dict["NAME"])
+    reader, stranger = (f"showroom_{who}_{os.getpid()}" for who in ("reader", "other"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {reader}")
+        cursor.execute(f"CREATE ROLE {stranger}")
+        cursor.execute(f"ALTER DATABASE {live} SET work_mem TO '7MB'")
+        cursor.execute(f"REVOKE ALL ON DATABASE {live} FROM PUBLIC")
+        cursor.execute(f"GRANT CONNECT ON DATABASE {live} TO {reader}")
+    try:
+        services.backup_restore(name=result.name, safety_backup=False)
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.setconfig FROM pg_db_role_setting s "
+                "JOIN pg_database d ON d.oid = s.setdatabase "
+                "WHERE d.datname = current_database() AND s.setrole = 0"
+            )
+            assert "work_mem=7MB" in cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT has_database_privilege(%s, current_database(), 'CONNECT'), "
+                "has_database_privilege(%s, current_database(), 'CONNECT')",
+                [reader, stranger],
+            )
+            assert cursor.fetchone() == (True, False)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER DATABASE {live} RESET work_mem")
+            cursor.execute(f"GRANT CONNECT, TEMPORARY ON DATABASE {live} TO PUBLIC")
+            cursor.execute(f"REVOKE ALL ON DATABASE {live} FROM {reader}")
+            cursor.execute(f"DROP ROLE {reader}")
+            cursor.execute(f"DROP ROLE {stranger}")
