@@ -148,3 +148,91 @@ def test_a_file_that_changes_size_while_archived_fails_the_backup_clearly():
 
     with pytest.raises(BackupError, match="media/a.txt changed size"):
         writer.add("media/a.txt", io.BytesIO(b"alp"), size=5)
+
+
+DUMP = b"pg_dump output " * 50_000
+
+
+def _database_first_archive(tmp_path, *, compression="zstd", secret="") -> bytes:
+    """The layout of a PostgreSQL backup: media read while pg_dump ran went
+    into a frame of their own, then the dump, that frame, and the rest."""
+    out = io.BytesIO()
+    writer = archive.ArchiveWriter(out, compression=compression, secret=secret)
+    early = archive.TarFrame(tmp_path / "media.frame", compression=compression)
+    early.add("media/early.txt", io.BytesIO(b"read while pg_dump ran"), size=22)
+    spool = archive.MemberSpool(
+        io.BytesIO(DUMP), tmp_path / "database.frame", compression=compression
+    )
+    writer.add_spooled("database/db.pgdump", spool)
+    writer.add_frame(early)
+    writer.add("media/late.txt", io.BytesIO(b"read after"), size=10)
+    writer.finish({"format_version": archive.FORMAT_VERSION})
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("compression", ["zstd", "gzip"])
+@pytest.mark.parametrize("secret", ["", "correct horse battery staple"])
+def test_the_database_comes_first_and_is_checked_before_the_media(
+    tmp_path, compression, secret
+):
+    events = []
+
+    def keep(name, stream, size):
+        events.append(("read", name, stream.read()))
+
+    manifest = _read(
+        _database_first_archive(tmp_path, compression=compression, secret=secret),
+        secret=secret,
+        on_member=keep,
+        on_verified=lambda name: events.append(("verified", name)),
+    )
+
+    assert events == [
+        ("read", "database/db.pgdump", DUMP),
+        ("verified", "database/db.pgdump"),
+        ("read", "media/early.txt", b"read while pg_dump ran"),
+        ("read", "media/late.txt", b"read after"),
+    ]
+    assert [m["name"] for m in manifest["members"]] == [
+        "database/db.pgdump",
+        "media/early.txt",
+        "media/late.txt",
+    ]
+
+
+def test_a_database_first_archive_is_still_a_plain_tar_that_declares_the_checksum(
+    tmp_path,
+):
+    data = _database_first_archive(tmp_path)
+    plain = zstandard.ZstdDecompressor().decompressobj(read_across_frames=True)
+
+    with tarfile.open(fileobj=io.BytesIO(plain.decompress(data))) as tar:
+        members = tar.getmembers()
+        assert [m.name for m in members] == [
+            "database/db.pgdump",
+            "media/early.txt",
+            "media/late.txt",
+            archive.MANIFEST,
+        ]
+        assert tar.extractfile(members[2]).read() == b"read after"
+    sha256 = hashlib.sha256(DUMP).hexdigest()
+    assert archive.member_declared_sha256(members[0]) == sha256
+
+
+def test_a_member_unlike_the_checksum_its_header_declares_is_refused_at_once():
+    out = io.BytesIO()
+    writer = archive.ArchiveWriter(out, compression="zstd")
+    header = archive._header("database/db.pgdump", size=5, sha256="0" * 64)
+    writer._write(header + b"hello" + b"\0" * 507)
+    writer.add("media/a.txt", io.BytesIO(b"alpha"), size=5)
+    writer.finish({"format_version": archive.FORMAT_VERSION})
+    verified, read = [], []
+
+    with pytest.raises(ArchiveDamaged, match="checksum mismatch in database"):
+        _read(
+            out.getvalue(),
+            on_member=lambda name, stream, size: read.append(name),
+            on_verified=verified.append,
+        )
+    assert verified == []
+    assert read == ["database/db.pgdump"]

@@ -546,3 +546,61 @@ def test_the_restored_database_keeps_the_live_ones_settings_and_grants():
             cursor.execute(f"REVOKE ALL ON DATABASE {live} FROM {reader}")
             cursor.execute(f"DROP ROLE {reader}")
             cursor.execute(f"DROP ROLE {stranger}")
+
+
+@requires_postgresql
+def test_a_restore_loads_the_database_while_it_checks_the_media(monkeypatch):
+    site_data_make()
+    result = services.backup_create()
+    archived = database_fingerprint()
+    site_data_change()
+    events = []
+    load_start, media_stage = (
+        databases.ScratchDatabase.load_start,
+        services._media_stage,
+    )
+
+    def loading(scratch, path):
+        events.append("load")
+        load_start(scratch, path)
+
+    def staging(stream, size, media_name, path):
+        events.append("media")
+        return media_stage(stream, size, media_name, path)
+
+    monkeypatch.setattr(databases.ScratchDatabase, "load_start", loading)
+    monkeypatch.setattr(services, "_media_stage", staging)
+
+    services.backup_restore(name=result.name)
+
+    assert events[0] == "load"
+    assert events.count("media") == len(manifest_read(result.name)["members"]) - 1
+    assert database_fingerprint() == archived
+
+
+@requires_postgresql
+def test_damage_found_after_the_load_began_leaves_everything_as_it_was(monkeypatch):
+    site_data_make()
+    result = services.backup_create()
+    site_data_change()
+    rows, files, before = database_fingerprint(), media_fingerprint(), _database_names()
+    path = archive_path(result.name)
+    data = bytearray(path.read_bytes())
+    data[-100] ^= 0x01  # in the last frame: the manifest, after the database
+    path.write_bytes(bytes(data))
+    loads = []
+    load_start = databases.ScratchDatabase.load_start
+
+    def loading(scratch, path):
+        loads.append(scratch.name)
+        load_start(scratch, path)
+
+    monkeypatch.setattr(databases.ScratchDatabase, "load_start", loading)
+
+    with pytest.raises(ArchiveDamaged, match=result.name):
+        services.backup_restore(name=result.name)
+
+    assert loads  # the database had begun to load
+    assert _database_names() == before
+    assert database_fingerprint() == rows
+    assert media_fingerprint() == files
