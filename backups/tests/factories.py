@@ -85,11 +85,17 @@ def archive_names() -> list[str]:
 
 
 def archive_repack(
-    name: str, *, change: dict[str, Any], extra: dict[str, bytes] | None = None
+    name: str,
+    *,
+    change: dict[str, Any],
+    extra: dict[str, bytes] | None = None,
+    media_first: bool = False,
 ) -> str:
     """Write a copy of an archive whose manifest's database entry is changed.
 
     The copy is intact (its checksums hold): only what it claims differs.
+    With `media_first`, its members are in the order of archives written
+    before the database came first.
     """
     members: list[tuple[str, bytes]] = []
 
@@ -98,6 +104,8 @@ def archive_repack(
 
     with archive_path(name).open("rb") as raw:
         manifest = archive.archive_read(raw, name=name, on_member=keep)
+    if media_first:
+        members.sort(key=lambda member: not member[0].startswith("media/"))
     new_name = "backup-20000101T000000Z.tar.zst"
     with archive_path(new_name).open("wb") as raw:
         writer = archive.ArchiveWriter(raw, compression="zstd")

@@ -202,6 +202,21 @@ def test_restore_test_loads_a_scratch_database_and_matches_row_counts():
     )
 
 
+def test_an_archive_with_the_media_first_restores_as_well():
+    """The layout of archives made before the database came first."""
+    site_data_make()
+    result = services.backup_create()
+    rows, files = database_fingerprint(), media_fingerprint()
+    older = archive_repack(result.name, change={}, media_first=True)
+    assert manifest_read(older)["members"][0]["name"].startswith("media/")
+    site_data_change()
+
+    services.backup_restore(name=older)
+
+    assert database_fingerprint() == rows
+    assert media_fingerprint() == files
+
+
 def test_restore_refuses_an_archive_from_the_other_engine():
     site_data_make()
     result = services.backup_create()
