@@ -49,29 +49,36 @@ MemberConsumer = Callable[[str, BinaryIO, int], None]
 MemberVerified = Callable[[str], None]
 
 
-class HashingReader:
-    """Pass reads through from `raw`, keeping a SHA-256 and a byte count."""
+class _Digest:
+    """A SHA-256 and a count of the bytes that pass through a stream."""
 
     def __init__(self, raw: BinaryIO) -> None:
         self._raw = raw
         self._hash = hashlib.sha256()
         self.count = 0
 
+    def _take(self, data: bytes) -> None:
+        self._hash.update(data)
+        self.count += len(data)
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+class HashingReader(_Digest):
+    """Pass reads through from `raw`, keeping a SHA-256 and a byte count."""
+
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
         data = self._raw.read(size)
-        self._hash.update(data)
-        self.count += len(data)
+        self._take(data)
         return data
 
     def drain(self) -> None:
         while self.read(READ_SIZE):
             pass
-
-    def hexdigest(self) -> str:
-        return self._hash.hexdigest()
 
 
 class _PrefixedReader:
@@ -140,27 +147,18 @@ class ArchiveStreamError(Exception):
     """The bytes of an archive do not form a complete, valid stream."""
 
 
-class _DigestingWriter:
+class _DigestingWriter(_Digest):
     """Pass writes through to `raw`, keeping a SHA-256 and a count of the bytes."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self._raw = raw
-        self._hash = hashlib.sha256()
-        self.count = 0
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: bytes) -> int:
-        self._hash.update(data)
-        self.count += len(data)
+        self._take(data)
         return self._raw.write(data)
 
     def flush(self) -> None:
         self._raw.flush()
-
-    def hexdigest(self) -> str:
-        return self._hash.hexdigest()
 
 
 class _MemberWriter:
