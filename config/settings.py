@@ -221,11 +221,26 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SESSION_COOKIE_SECURE else "http"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
-# Axes owns the failed-login lockout (5 per account and address, 15 minutes,
-# answered with the 429 page); allauth's own softer limit would only get in
-# its way. allauth's other limits (sign-up, reset, ...) stay on.
-ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# Rate limits. Axes owns the failed-sign-in lockout, for passwords and
+# second-factor codes alike (5 per account and address, 15 minutes, answered
+# with the 429 page; see accounts.lockout). allauth's "login_failed" limit is
+# off: besides 10 a minute per address it counts 5 per email address from
+# anywhere, which would let one client lock an account for everyone. allauth
+# also uses that action name for the code step, so the code step gets its own
+# action, "mfa_authenticate", consumed by accounts.forms.SecondFactorForm:
+# 10 a minute per address, and 10 wrong codes per account in 15 minutes from
+# all addresses together, against guesses spread over many addresses. Only
+# someone who has the password can reach the code step, so only they can
+# spend an account's share of it. allauth's other limits stay on as they
+# are: per address, or per signed-in account, except two per email address
+# that protect the inbox (5 reset emails a minute, 1 verification email in 3
+# minutes), which one client can use up for an address only that briefly.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": None,
+    "mfa_authenticate": "10/m/ip,10/15m/key",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_FORMS = {"authenticate": "accounts.forms.SecondFactorForm"}
 MFA_TOTP_ISSUER = SITE_NAME
 # Staff must enrol TOTP before the admin opens for them. On by default
 # outside debug mode; `make run` writes false into .env.
@@ -239,6 +254,9 @@ AXES_USERNAME_CALLABLE = "accounts.network.login_username"
 AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
 AXES_LOCKOUT_TEMPLATE = "429.html"
 AXES_RESET_ON_SUCCESS = True
+# Axes keeps the form fields of each failure; a wrong recovery code may be a
+# right one with a typo, so it is masked like the password.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
 # Successful sign-ins are recorded by accounts.SignInEvent, which is deleted
 # with the account; axes' own copy would outlive it. Failures are kept only
 # for the cool-off window.
