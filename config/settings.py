@@ -6,7 +6,7 @@ variable is listed in README.md and `.env.example`; the defaults are the safe
 choice for `make run` on one machine.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import environ
@@ -89,6 +89,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every log line of a request, and every answer, even one
+    # made by a later middleware, carries the request's id.
+    "config.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.headers.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -132,6 +135,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                "config.requestid.request_id",
             ],
         },
     },
@@ -252,7 +256,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "accounts.network.login_username"
 AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
-AXES_LOCKOUT_TEMPLATE = "429.html"
+# The 429 page, with Retry-After set to the time left of the cool-off.
+AXES_LOCKOUT_CALLABLE = "config.ratelimits.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 # Axes keeps the form fields of each failure; a wrong recovery code may be a
 # right one with a typo, so it is masked like the password.
@@ -319,6 +324,39 @@ BACKUP_COMPRESSION = env.str("BACKUP_COMPRESSION", default="zstd")
 # it. Keep a copy outside the machine: without it no archive can be restored.
 BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
 
+# Error pages and log lines name the request's id (config/requestid.py),
+# also sent as X-Request-ID. Behind a proxy that sets X-Request-ID itself
+# (nginx: `proxy_set_header X-Request-ID $request_id;`), turning this on keeps
+# its id, so that the proxy's log and the site's agree; a client could send
+# any id otherwise.
+REQUEST_ID_FROM_PROXY = env.bool("DJANGO_REQUEST_ID_FROM_PROXY", default=False)
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
+
+# /.well-known/security.txt (RFC 9116): where to report a vulnerability,
+# e.g. `mailto:security@example.com` or an https address (several, separated
+# by commas). Without one the address answers 404. Its Expires field is
+# SECURITY_TXT_EXPIRES (an ISO 8601 date or time, UTC unless it says
+# otherwise) or else a year ahead of each day's request.
+SECURITY_CONTACT = env.list("SECURITY_CONTACT", default=[])
+for _contact in SECURITY_CONTACT:
+    if not _contact.startswith(("mailto:", "https://", "tel:")):
+        raise ImproperlyConfigured(
+            f"SECURITY_CONTACT {_contact!r} must start with mailto:, https:// or "
+            "tel:, e.g. mailto:security@example.com."
+        )
+SECURITY_TXT_EXPIRES = None
+if _expires := env.str("SECURITY_TXT_EXPIRES", default=""):
+    try:
+        SECURITY_TXT_EXPIRES = datetime.fromisoformat(_expires)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"SECURITY_TXT_EXPIRES {_expires!r} is not an ISO 8601 date or time, "
+            "e.g. 2027-06-30 or 2027-06-30T12:00:00Z."
+        ) from None
+    if SECURITY_TXT_EXPIRES.tzinfo is None:
+        SECURITY_TXT_EXPIRES = SECURITY_TXT_EXPIRES.replace(tzinfo=UTC)
+    SECURITY_TXT_EXPIRES = SECURITY_TXT_EXPIRES.astimezone(UTC)
+
 # Logging: one line per event on stdout, where gunicorn's lines go too.
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
 LOGGING = {
@@ -327,14 +365,19 @@ LOGGING = {
     "formatters": {
         "line": {
             "()": "config.logformat.OneLineFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "format": (
+                "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s "
+                "%(message)s"
+            ),
         }
     },
+    "filters": {"request_id": {"()": "config.requestid.RequestIdFilter"}},
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": "line",
+            "filters": ["request_id"],
         }
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},

@@ -16,21 +16,30 @@ admin.site.site_title = settings.SITE_NAME
 # verification and the second factor apply to staff exactly as to visitors.
 admin.site.login = secure_admin_login(admin.site.login)
 
+handler500 = "config.errors.server_error"
+# allauth answers its rate limits through the URLconf's handler429.
+handler429 = "config.ratelimits.rate_limited"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path(".well-known/security.txt", views.security_txt, name="security-txt"),
     path(settings.DJANGO_ADMIN_URL, admin.site.urls),
     path(
         "sitemap.xml",
         cache_page_per_catalog_version(timeout=3600)(sitemap_views.index),
-        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        {
+            "sitemaps": SITEMAPS,
+            "sitemap_url_name": "sitemap-section",
+            "content_type": "application/xml; charset=utf-8",
+        },
         name="sitemap",
     ),
     path(
         "sitemap-<section>.xml",
         cache_page_per_catalog_version(timeout=3600)(sitemap_views.sitemap),
-        {"sitemaps": SITEMAPS},
+        {"sitemaps": SITEMAPS, "content_type": "application/xml; charset=utf-8"},
         name="sitemap-section",
     ),
     path("pages/", include("django.contrib.flatpages.urls")),

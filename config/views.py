@@ -1,12 +1,15 @@
-"""Site-wide endpoints that belong to no app: health, robots, favicon."""
+"""Site-wide endpoints that belong to no app: health, robots, favicon, security.txt."""
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
@@ -50,7 +53,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 @cache_control(max_age=86400, public=True)
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    return render(request, "robots.txt", content_type="text/plain")
+    return render(request, "robots.txt", content_type="text/plain; charset=utf-8")
 
 
 @require_GET
@@ -59,3 +62,34 @@ def favicon(request: HttpRequest) -> HttpResponse:
     # Browsers ask for /favicon.ico before reading any page; send them to the
     # hashed, long-cached copy instead of serving a second one.
     return redirect(static("favicon.ico"), permanent=True)
+
+
+# RFC 9116 asks for an expiry less than a year ahead, so that a file nobody
+# looks after stops being trusted; without SECURITY_TXT_EXPIRES it moves on
+# with each day the site runs, as long as SECURITY_CONTACT is set.
+SECURITY_TXT_LIFETIME = timedelta(days=364)
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def security_txt(request: HttpRequest) -> HttpResponse:
+    """Tell security researchers how to report a problem (RFC 9116).
+
+    Without SECURITY_CONTACT there is nobody to name, and the address
+    answers 404 rather than point researchers at a made-up contact.
+    """
+    if not settings.SECURITY_CONTACT:
+        raise Http404("No security contact is configured.")
+    expires = settings.SECURITY_TXT_EXPIRES or (
+        timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        + SECURITY_TXT_LIFETIME
+    )
+    lines = [f"Contact: {contact}" for contact in settings.SECURITY_CONTACT]
+    lines.append(f"Expires: {expires:%Y-%m-%dT%H:%M:%SZ}")
+    lines.append("Preferred-Languages: en")
+    if request.is_secure():
+        # The file may only name an https address as its canonical one.
+        lines.append(f"Canonical: {request.build_absolute_uri(request.path)}")
+    return HttpResponse(
+        "\n".join(lines) + "\n", content_type="text/plain; charset=utf-8"
+    )
