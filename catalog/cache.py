@@ -17,11 +17,38 @@ from catalog.models import Product
 VERSION_KEY = "catalog:version"
 
 
+# For each cache server (its circuit breaker), how many outages this process
+# had seen when it last made cached catalog data stale after one.
+_outages_settled: dict[object, int] = {}
+
+
 def catalog_version() -> int:
+    """The current catalog version, made new once after a cache outage.
+
+    While the cache is unreachable, a catalog write cannot bump the version,
+    so once the cache is back it would hold values from before that write.
+    Every process that saw the outage, the writer among them, bumps the
+    version when it next reads one. Only when every process that saw the
+    outage has ended before the cache came back (a management command that
+    wrote while it was down, with no visitors meanwhile) can such a value
+    outlive the write, and then only until it expires: 120 s for counts,
+    300 s for the category menu, an hour for the sitemap.
+    """
+    # Only the fail-soft Redis backend (config/cache_backends.py) has
+    # outages; a local memory cache is never away.
+    breaker = getattr(cache, "breaker", None)
+    outages = breaker.outages if breaker is not None else 0
     version = cache.get(VERSION_KEY)
     if version is None:
         version = 1
         cache.add(VERSION_KEY, version, timeout=None)
+    elif outages != _outages_settled.get(breaker, 0):
+        try:
+            version = cache.incr(VERSION_KEY)
+        except ValueError:
+            # Lost again at once; the next read tries again.
+            return version
+        _outages_settled[breaker] = outages
     return version
 
 

@@ -64,7 +64,7 @@ def test_urls_select_postgresql_redis_and_production_switches():
 
     assert result.stdout.split() == [
         "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache",
+        "config.cache_backends.FailSoftRedisCache",
         "False",
         "True",
         "31536000",
