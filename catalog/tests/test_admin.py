@@ -248,7 +248,7 @@ def test_category_list_shows_the_tree_with_paths(admin_client):
     ).content.decode()
 
     assert "home/lamps" in content
-    assert "padding-left:1.5em" in content
+    assert "\u2003Lamps" in content
 
 
 def test_adding_a_category_under_a_parent_builds_its_path(admin_client):
