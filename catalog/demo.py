@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
 from catalog.cache import catalog_changed
+from catalog.images import image_upload_clean
 from catalog.models import Category, Product, ProductImage
 
 RENDITION_FIELDS = [
@@ -158,11 +159,12 @@ def demo_image_pool_create(*, size: int) -> list[ProductImage]:
     pool = []
     for seed in range(size):
         image = ProductImage(alt_text="")
-        image.image.save(
-            "demo.jpg",
-            ContentFile(demo_image_bytes(seed=seed), name="demo.jpg"),
-            save=False,
+        # Demo images follow the rules of every upload, so the demo shows
+        # what the site stores.
+        cleaned = image_upload_clean(
+            ContentFile(demo_image_bytes(seed=seed), name="demo.jpg")
         )
+        image.image.save(cleaned.name, cleaned, save=False)
         for spec in RENDITION_FIELDS:
             getattr(image, spec).generate()
         pool.append(image)

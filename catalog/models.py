@@ -13,7 +13,7 @@ from imagekit.models import ImageSpecField
 from pilkit.processors import ResizeToFit
 from treebeard.mp_tree import MP_Node
 
-from catalog.images import validate_product_image
+from catalog.images import FORMAT_SUFFIXES, ProductImageField, validate_product_image
 
 # Widths of the renditions made for each uploaded image, in pixels.
 IMAGE_WIDTHS = (320, 640, 1280)
@@ -255,8 +255,18 @@ class Product(models.Model):
 
 
 def product_image_path(instance: "ProductImage", filename: str) -> str:
-    """Name uploads on the server: never trust a visitor's file name."""
+    """Name uploads on the server: never trust a visitor's file name.
+
+    The name is random; its extension is that of `filename`, which
+    `image_upload_clean` chose from the format it found, and must be one it
+    gives, so that a file that skipped cleaning is never stored as a PDF or
+    a web page.
+    """
     suffix = PurePath(filename).suffix.lower()
+    if suffix not in FORMAT_SUFFIXES.values():
+        raise ValueError(
+            f"{filename!r} was not made by image_upload_clean; clean uploads first."
+        )
     return f"products/{uuid.uuid4().hex}{suffix}"
 
 
@@ -264,13 +274,14 @@ class ProductImage(models.Model):
     product = models.ForeignKey(
         Product, on_delete=models.CASCADE, related_name="images", verbose_name="product"
     )
-    image = models.ImageField(
+    image = ProductImageField(
         "image",
         upload_to=product_image_path,
         width_field="width",
         height_field="height",
         validators=[validate_product_image],
-        help_text="JPEG, PNG or WebP. Smaller sizes are made on upload.",
+        help_text="A still JPEG, PNG or WebP. It is stored encoded again, without "
+        "its metadata, and smaller sizes are made from it.",
     )
     width = models.PositiveIntegerField("width", editable=False, default=0)
     height = models.PositiveIntegerField("height", editable=False, default=0)

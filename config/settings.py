@@ -398,6 +398,9 @@ LOGGING = {
 SERIALIZATION_MODULES = {"category_json": "catalog.history"}
 CATALOG_CURRENCY = env.str("CATALOG_CURRENCY", default="EUR")
 CATALOG_MAX_IMAGE_BYTES = env.int("CATALOG_MAX_IMAGE_BYTES", default=10 * 1024 * 1024)
+# Largest product image accepted, in pixels (width times height). It is
+# checked from the file's header, before the image is decoded.
+CATALOG_MAX_IMAGE_PIXELS = env.int("CATALOG_MAX_IMAGE_PIXELS", default=40_000_000)
 CATALOG_PAGE_SIZE = 24
 # How long a "share preview" link for a draft product works, in days.
 CATALOG_PREVIEW_LINK_DAYS = env.int("CATALOG_PREVIEW_LINK_DAYS", default=7)
