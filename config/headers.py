@@ -17,7 +17,6 @@ from django.http import HttpRequest, HttpResponse
 DENIED_FEATURES = (
     "accelerometer",
     "autoplay",
-    "bluetooth",
     "browsing-topics",
     "camera",
     "display-capture",

@@ -1,0 +1,259 @@
+"""Every page Showroom serves works under its content security policy.
+
+Chromium enforces the policy the site sends; the tests open each public
+page, the account pages and the admin pages staff use, and fail on any
+violation, whether Chromium reports it on the console or as a
+`securitypolicyviolation` event in the page.
+"""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import reversion
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.flatpages.models import FlatPage
+from django.contrib.sites.models import Site
+
+from accounts.models import User
+from catalog.models import Category
+from catalog.tests.factories import make_category, make_image, make_product
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
+
+# Git-ignored; CI keeps them as artifacts of the run.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+ADMIN = f"/{settings.DJANGO_ADMIN_URL}"
+PASSWORD = "a-long-passphrase-42"
+
+# Runs in every document before the page's own scripts, so it also sees
+# violations raised while the page loads.
+COLLECT_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile}:${event.lineNumber}`
+  );
+});
+"""
+
+
+class PolicyWatch:
+    """Opens pages and gathers what Chromium says against the policy."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.problems: list[str] = []
+        page.add_init_script(COLLECT_VIOLATIONS)
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"error: {error}"))
+
+    def _console(self, message) -> None:
+        text = message.text
+        if "Content Security Policy" in text or "Permissions-Policy" in text:
+            self.problems.append(f"{self.page.url}: {text}")
+
+    def open(self, path: str, *, status: int = 200) -> None:
+        """Open `path`, check its status and collect its violations."""
+        response = self.page.goto(path, wait_until="networkidle")
+        assert response.status == status, f"{path} answered {response.status}"
+        assert "content-security-policy" in response.headers, path
+        self.collect()
+
+    def collect(self) -> None:
+        for violation in self.page.evaluate("window.__cspViolations || []"):
+            self.problems.append(f"{self.page.url}: {violation}")
+        self.page.evaluate("window.__cspViolations = []")
+
+
+def _flat_pages() -> list[FlatPage]:
+    # Transactional tests empty the tables, so the pages the migration made
+    # may be gone: make them again.
+    site = Site.objects.get_current()
+    pages = []
+    for url, title in [
+        ("/pages/about/", "About"),
+        ("/pages/contact/", "Contact"),
+        ("/pages/terms/", "Terms"),
+    ]:
+        page, _ = FlatPage.objects.get_or_create(
+            url=url, defaults={"title": title, "content": f"**{title}** of the shop."}
+        )
+        page.sites.add(site)
+        pages.append(page)
+    return pages
+
+
+def _catalog():
+    lighting = make_category(name="Lighting", slug="lighting")
+    lamps = make_category(name="Lamps", slug="lamps", parent=lighting)
+    with reversion.create_revision():
+        lamp = make_product(
+            name="Brass Lamp",
+            slug="brass-lamp",
+            category=lamps,
+            price=Decimal("45.00"),
+            description="Hand-finished *brass*.",
+        )
+    make_image(product=lamp, size=(1280, 960))
+    make_image(product=lamp, size=(800, 600))
+    make_product(name="Paper Lantern", category=lamps, price=Decimal("25.00"))
+    gone = make_product(name="Withdrawn Chair", category=lighting)
+    with reversion.create_revision():
+        gone.delete()
+    return lamp
+
+
+def _user(email: str, **flags) -> User:
+    if flags.get("is_superuser"):
+        user = User.objects.create_superuser(email, PASSWORD)
+    else:
+        user = User.objects.create_user(email, PASSWORD)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    return user
+
+
+def _sign_in(page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill('input[name="login"]', email)
+    page.fill('input[name="password"]', PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/accounts/profile/")
+
+
+def test_public_pages_break_no_rule_of_the_policy(page):
+    lamp = _catalog()
+    flat_pages = _flat_pages()
+    watch = PolicyWatch(page)
+
+    for path in [
+        "/",
+        "/products/",
+        "/products/?category=lighting&min_price=10&max_price=100&in_stock=on"
+        "&sort=-price",
+        "/categories/lighting/",
+        "/categories/lighting/lamps/?sort=name",
+        lamp.get_absolute_url(),
+        "/search/?q=lamp",
+        "/search/?q=zzzzqqq",
+        *(flat_page.url for flat_page in flat_pages),
+    ]:
+        watch.open(path)
+    watch.open("/no-such-page/", status=404)
+
+    # Images below the fold load lazily: scroll them in, then look again.
+    page.goto(lamp.get_absolute_url())
+    page.mouse.wheel(0, 5000)
+    page.wait_for_load_state("networkidle")
+    watch.collect()
+    assert page.locator(".gallery img, picture img").count() >= 2
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "csp-product.png", full_page=True)
+
+    assert watch.problems == [], "\n".join(watch.problems)
+
+
+def test_account_pages_break_no_rule_of_the_policy(page):
+    lamp = _catalog()
+    _user("ada@example.com")
+    watch = PolicyWatch(page)
+
+    for path in ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]:
+        watch.open(path)
+    _sign_in(page, "ada@example.com")
+    watch.collect()
+
+    page.goto(lamp.get_absolute_url())
+    page.get_by_role("button", name="Save product").click()
+    page.wait_for_url(f"**{lamp.get_absolute_url()}")
+    watch.collect()
+    for path in [
+        "/accounts/profile/",
+        "/accounts/password/change/",
+        "/accounts/email/",
+        "/accounts/2fa/",
+    ]:
+        watch.open(path)
+    # Setting up TOTP asks for the password again first.
+    page.goto("/accounts/2fa/totp/activate/", wait_until="networkidle")
+    page.wait_for_url("**/accounts/reauthenticate/**")
+    watch.collect()
+    page.fill('input[name="password"]', PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/accounts/2fa/totp/activate/")
+    page.wait_for_load_state("networkidle")
+    watch.collect()
+    # Its QR code is a data: image.
+    qr_code = page.locator("img[src^='data:image/svg+xml']")
+    assert qr_code.evaluate("image => image.naturalWidth") > 0
+
+    assert watch.problems == [], "\n".join(watch.problems)
+
+
+def test_admin_pages_break_no_rule_of_the_policy(page, settings):
+    # Two-factor for staff has its own tests in accounts.
+    settings.STAFF_MFA_REQUIRED = False
+    lamp = _catalog()
+    about = _flat_pages()[0]
+    staff = _user("staff@example.com", is_superuser=True)
+    lighting = Category.objects.get(slug="lighting")
+    watch = PolicyWatch(page)
+
+    _sign_in(page, "staff@example.com")
+    for path in [
+        ADMIN,
+        f"{ADMIN}catalog/product/",
+        f"{ADMIN}catalog/product/?status__exact=published&q=lamp",
+        f"{ADMIN}catalog/product/{lamp.pk}/change/",
+        f"{ADMIN}catalog/product/{lamp.pk}/history/",
+        f"{ADMIN}catalog/product/recover/",
+        f"{ADMIN}catalog/product/import/",
+        f"{ADMIN}catalog/product/export/",
+        f"{ADMIN}catalog/category/",
+        f"{ADMIN}catalog/category/{lighting.pk}/change/",
+        f"{ADMIN}flatpages/flatpage/",
+        f"{ADMIN}flatpages/flatpage/{about.pk}/change/",
+        f"{ADMIN}accounts/user/",
+        f"{ADMIN}accounts/user/{staff.pk}/change/",
+    ]:
+        watch.open(path)
+
+    watch.open(f"{ADMIN}catalog/product/{lamp.pk}/change/")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "csp-admin-product.png", full_page=True)
+    # The admin's stylesheets apply: the header has its coloured background.
+    header = page.locator("#header")
+    assert header.evaluate("e => getComputedStyle(e).backgroundColor") not in (
+        "rgba(0, 0, 0, 0)",
+        "transparent",
+    )
+    share = page.get_by_role("button", name="Share preview")
+    assert share.evaluate("e => getComputedStyle(e).cursor") == "pointer"
+
+    # The admin's scripts run: the category autocomplete fetches its
+    # choices, and the inline "add another image" row appears.
+    watch.open(f"{ADMIN}catalog/product/add/")
+    page.locator("#id_category + .select2 .select2-selection").click()
+    page.locator(".select2-search__field").fill("Lam")
+    page.locator(".select2-results__option", has_text="Lamps").click()
+    page.locator(".add-row a", has_text="Add another Product image").click()
+    page.get_by_role("heading", name="Search engines").click()
+    watch.collect()
+
+    # The export page's "select all" box works without its inline handler.
+    watch.open(f"{ADMIN}catalog/product/export/")
+    fields = page.locator(".selectable-field-export-row input[type=checkbox]")
+    assert fields.count() > 1
+    page.get_by_label("Select all").uncheck()
+    assert not any(box.is_checked() for box in fields.all())
+    page.get_by_label("Select all").check()
+    assert all(box.is_checked() for box in fields.all())
+    watch.collect()
+
+    assert watch.problems == [], "\n".join(watch.problems)
