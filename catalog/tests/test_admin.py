@@ -1,12 +1,16 @@
 """The staff admin: lists, forms, actions, history, trash, previews, roles."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import reversion
 from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.urls import reverse
+from django.views.static import serve
 from reversion.models import Version
 
 from catalog.models import Category, Product, ProductImage, ProductPreviewLink
@@ -14,6 +18,15 @@ from catalog.selectors import category_choices
 from catalog.services import category_move
 from catalog.tests.adminforms import admin_form_data
 from catalog.tests.factories import make_category, make_image, make_product
+from catalog.tests.imagefiles import (
+    HTML,
+    animated_bytes,
+    huge_png_bytes,
+    image_bytes,
+    jpeg_with_gps_bytes,
+    png_with_html_bytes,
+    truncated_jpeg_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -652,3 +665,118 @@ def test_share_preview_of_an_unknown_product_is_404(admin_client):
     response = admin_client.post(f"{CHANGELIST}abc/share-preview/")
 
     assert response.status_code == 404
+
+
+# Image uploads: the inline applies the rules of catalog.images.
+
+
+def _image_upload(admin_client, product, data: bytes, name: str):
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    form = admin_form_data(admin_client.get(url))
+    form.update(
+        {
+            "images-0-image": SimpleUploadedFile(name, data),
+            "images-0-alt_text": "Front view",
+            "images-0-position": "0",
+        }
+    )
+    return admin_client.post(url, form)
+
+
+def _stored_files() -> list[Path]:
+    return [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()]
+
+
+def test_a_png_with_html_named_pdf_is_stored_and_served_as_a_clean_png(
+    admin_client, rf
+):
+    product = make_product()
+
+    response = _image_upload(admin_client, product, png_with_html_bytes(), "cv.pdf")
+
+    assert response.status_code == 302
+    image = product.images.get()
+    assert image.image.name.endswith(".png")
+    served = serve(rf.get(image.image.url), image.image.name, settings.MEDIA_ROOT)
+    assert served["Content-Type"] == "image/png"
+    content = b"".join(served.streaming_content)
+    assert content.startswith(b"\x89PNG") and b"<html" not in content
+    assert not [path for path in _stored_files() if path.suffix == ".pdf"]
+
+
+def test_a_jpeg_named_png_is_stored_as_jpg_upright_and_without_its_gps_position(
+    admin_client,
+):
+    product = make_product()
+    photo = jpeg_with_gps_bytes(orientation=6)
+
+    response = _image_upload(admin_client, product, photo, "holiday.png")
+
+    assert response.status_code == 302
+    image = product.images.get()
+    assert image.image.name.endswith(".jpg")
+    assert (image.width, image.height) == (48, 64)
+    with image.image.open() as stored:
+        data = stored.read()
+    assert b"Exif" not in data and b"Phone" not in data
+
+
+@pytest.mark.parametrize(
+    ("make_file", "name", "limits", "message"),
+    [
+        (huge_png_bytes, "poster.png", {}, "12,000 × 12,000 pixels (144,000,000)"),
+        (lambda: image_bytes("GIF"), "cat.jpg", {}, "Only JPEG, PNG and WebP"),
+        (lambda: b"<svg><script>alert(1)</script></svg>", "logo.jpg", {}, "Only JPEG"),
+        (lambda: HTML, "page.jpg", {}, "Only JPEG, PNG and WebP"),
+        (truncated_jpeg_bytes, "cut.jpg", {}, "damaged or incomplete"),
+        (lambda: animated_bytes("WEBP"), "spin.webp", {}, "Animated images"),
+        (
+            lambda: image_bytes("JPEG", size=(101, 80)),
+            "wide.jpg",
+            {"CATALOG_MAX_IMAGE_PIXELS": 8000},
+            "101 × 80 pixels (8,080); the limit is 8,000 pixels",
+        ),
+        (
+            lambda: image_bytes("PNG", size=(300, 300)),
+            "big.png",
+            {"CATALOG_MAX_IMAGE_BYTES": 100},
+            "the limit is 100\xa0bytes",
+        ),
+    ],
+    ids=[
+        "12000x12000",
+        "gif",
+        "svg",
+        "html",
+        "truncated",
+        "animated",
+        "pixels",
+        "bytes",
+    ],
+)
+def test_a_refused_image_shows_why_and_stores_nothing(
+    admin_client, make_file, name, limits, message
+):
+    product = make_product()
+
+    with override_settings(**limits):
+        response = _image_upload(admin_client, product, make_file(), name)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ProductImage.objects.exists()
+    assert _stored_files() == []
+
+
+def test_an_image_at_the_pixel_limit_is_accepted(admin_client):
+    product = make_product()
+
+    with override_settings(CATALOG_MAX_IMAGE_PIXELS=100 * 80):
+        response = _image_upload(
+            admin_client, product, image_bytes("WEBP", size=(100, 80)), "photo.jpg"
+        )
+
+    assert response.status_code == 302
+    image = product.images.get()
+    assert image.image.name.endswith(".webp")
+    assert (image.width, image.height) == (100, 80)
