@@ -6,8 +6,10 @@ BACKUP_DIR, so cron and an operator can never run two at once.
 """
 
 import contextlib
+import errno
 import os
 import shutil
+import sqlite3
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterator
@@ -24,7 +26,7 @@ from django.core.files.storage import FileSystemStorage, Storage, default_storag
 from django.db import connection
 
 from backups import archive, databases, safety, storage
-from backups.errors import ArchiveDamaged, BackupError, BackupsStale
+from backups.errors import ArchiveDamaged, BackupDiskFull, BackupError, BackupsStale
 from backups.locking import backup_lock
 from backups.rotation import Retention, archives_to_keep
 
@@ -97,7 +99,7 @@ def backup_create(
     flushed to disk, and pruning starts only once the new archive has been
     read back and all its checksums hold.
     """
-    with _locked():
+    with _disk_full_reported(), _locked():
         result = _backup_create(
             media=media, portable=portable, progress=progress, now=now
         )
@@ -195,10 +197,44 @@ def _backup_create(
         # Our own output failed its check: it must not pass for a backup.
         storage.archive_delete(target, name)
         raise damage from None
-    storage.status_write(
-        target, name, {**_status(manifest, verified=True), "sha256": writer.sha256}
-    )
+    try:
+        storage.status_write(
+            target, name, {**_status(manifest, verified=True), "sha256": writer.sha256}
+        )
+    except OSError as error:
+        # An archive without its status would pass for an unverified one;
+        # a run that reports the disk full leaves no file behind.
+        if _no_space(error):
+            storage.archive_delete(target, name)
+        raise
     return BackupResult(name=name, size=writer.size, manifest=manifest)
+
+
+@contextlib.contextmanager
+def _disk_full_reported() -> Iterator[None]:
+    """Turn a write that failed for lack of space into BackupDiskFull.
+
+    The unfinished archive and the run's temporary files are removed where
+    they fail; this only names the cause and the folders to free.
+    """
+    try:
+        yield
+    except (OSError, sqlite3.Error) as error:
+        if not _no_space(error):
+            raise
+        folders = {str(storage.work_dir())}
+        target = storage.archive_storage()
+        if isinstance(target, FileSystemStorage):
+            folders.add(str(target.location))
+        raise BackupDiskFull(sorted(folders)) from error
+
+
+def _no_space(error: BaseException) -> bool:
+    """Whether a write failed because its disk (or the owner's quota) is full."""
+    if isinstance(error, OSError):
+        return error.errno in (errno.ENOSPC, errno.EDQUOT)
+    # SQLite's online backup reports a full disk with its own code.
+    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
 
 
 def _database_then_media(

@@ -11,7 +11,8 @@ class Command(BackupCommand):
     help = (
         "Write a verified backup archive to BACKUP_DIR or BACKUP_STORAGE; with "
         "--keep-* options, then prune older archives. Exit codes: 0 done, "
-        "1 error, 3 the new archive failed its check, 75 another run holds the lock."
+        "1 error, 3 the new archive failed its check, 7 the disk filled up (the "
+        "run left no file), 75 another run holds the lock."
     )
 
     def add_arguments(self, parser) -> None:
