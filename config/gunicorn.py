@@ -26,3 +26,7 @@ accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Nothing here uses gunicornc, and its socket's default path
+# ($HOME/.gunicorn/gunicorn.ctl) is one per user: a second gunicorn of that
+# user (another site, a test's server) would take it over and remove it.
+control_socket_disable = True
