@@ -9,7 +9,7 @@ import math
 import time
 
 from allauth.account import app_settings as account_settings
-from allauth.core.internal.ratelimit import get_cache_key, get_rates
+from allauth.core.internal.ratelimit import Rate, get_cache_key, get_rates
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
@@ -20,6 +20,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 ALLAUTH_APP = "allauth.account"
+# Form fields holding the email address that allauth's per-address limits
+# (password reset, sign-in codes, verification emails) are keyed by.
+SENT_KEYS = ("email", "login")
 
 
 def lockout_response(
@@ -74,30 +77,55 @@ def _lockout_seconds_left(request, credentials, cool_off) -> int:
 def _rate_limit_seconds_left(request: HttpRequest) -> int:
     """How long until the client's exhausted allauth limits let it in again.
 
-    allauth does not say which limit refused the request. The limits kept
-    per address or per signed-in user can be read back for this client; a
-    limit kept per email address cannot, and then the longest window of any
-    limit is the answer, after which every limit has let go.
+    allauth does not say which limit refused the request, so every limit
+    that can be read back for this client is: those kept per address, per
+    signed-in user, and per email address for the address the form sent
+    (allauth keys its reset, sign-in code and verification limits by it).
+    When none of them is exhausted, the longest window of any limit is the
+    answer: after it, every limit has let go.
     """
     now = time.time()
-    waits = []
-    longest = 1
-    user = getattr(request, "user", None)
-    if user is not None and not user.is_authenticated:
-        user = None
-    for action in account_settings.RATE_LIMITS:
-        for rate in get_rates(app=ALLAUTH_APP, action=action):
-            longest = max(longest, math.ceil(rate.duration))
-            if rate.per == "user" and user is None or rate.per not in ("ip", "user"):
-                continue
-            key = get_cache_key(
-                request, app=ALLAUTH_APP, action=action, rate=rate, user=user
-            )
-            # allauth keeps the times of recent hits, newest first; the
-            # client may go on once the hit that filled the limit expires.
-            history = [t for t in cache.get(key, []) if t > now - rate.duration]
-            if len(history) >= rate.amount:
-                waits.append(history[rate.amount - 1] + rate.duration - now)
+    rates = [
+        (action, rate)
+        for action in account_settings.RATE_LIMITS
+        for rate in get_rates(app=ALLAUTH_APP, action=action)
+    ]
+    waits = [
+        wait
+        for action, rate in rates
+        for cache_key in _cache_keys(request, action, rate)
+        if (wait := _window_wait(cache.get(cache_key, []), rate, now)) is not None
+    ]
     if waits:
         return max(1, math.ceil(max(waits)))
-    return longest
+    return max((math.ceil(rate.duration) for _, rate in rates), default=1)
+
+
+def _cache_keys(request: HttpRequest, action: str, rate: Rate) -> list[str]:
+    """The keys allauth keeps this limit's hits under for this client."""
+    user = getattr(request, "user", None)
+    if rate.per == "user":
+        if user is None or not user.is_authenticated:
+            return []
+        keys = [None]
+    elif rate.per == "key":
+        sent = {request.POST.get(name, "").strip().lower() for name in SENT_KEYS}
+        keys = sorted(sent - {""})
+    else:
+        keys = [None]
+    return [
+        get_cache_key(
+            request, app=ALLAUTH_APP, action=action, rate=rate, key=key, user=user
+        )
+        for key in keys
+    ]
+
+
+def _window_wait(history: list[float], rate: Rate, now: float) -> float | None:
+    """Seconds until a full window has room again, or None if it has room."""
+    # allauth keeps the times of recent hits, newest first; the client may
+    # go on once the hit that filled the limit leaves the window.
+    recent = [hit for hit in history if hit > now - rate.duration]
+    if len(recent) < rate.amount:
+        return None
+    return recent[rate.amount - 1] + rate.duration - now

@@ -229,6 +229,16 @@ def test_each_request_gets_its_own_random_id(client):
 
 
 @pytest.mark.django_db
+def test_a_cached_page_gets_a_new_id_each_time(client):
+    """The sitemap is cached whole; its id must not be cached with it."""
+    first = client.get("/sitemap.xml")
+    second = client.get("/sitemap.xml")
+
+    assert first.content == second.content
+    assert first["X-Request-ID"] != second["X-Request-ID"]
+
+
+@pytest.mark.django_db
 def test_an_id_sent_by_the_client_is_ignored_by_default(client):
     response = client.get("/healthz", headers={"X-Request-ID": "a" * 32})
 

@@ -4,9 +4,11 @@ from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import F
 
 from accounts.tests.factories import PASSWORD, make_user
+from config.ratelimits import rate_limited
 
 pytestmark = pytest.mark.django_db
 
@@ -76,16 +78,26 @@ def test_an_address_limit_says_when_its_oldest_hit_expires(client, settings):
     assert "quote the reference" in response.text
 
 
-def test_a_limit_per_email_address_says_the_longest_window(client, settings):
-    """Per-address limits cannot be read back: the longest window is safe."""
-    settings.ACCOUNT_RATE_LIMITS = {
-        **NO_OTHER_LIMITS,
-        "reset_password": "1/2m/key",
-    }
-    client.post("/accounts/password/reset/", {"email": "ada@example.com"})
+def test_a_limit_per_email_address_says_when_that_address_may_ask_again(client):
+    """The site's own limits: 5 reset emails a minute for one address."""
+    for _ in range(5):
+        client.post("/accounts/password/reset/", {"email": "ada@example.com"})
 
     response = client.post("/accounts/password/reset/", {"email": "ada@example.com"})
 
     assert response.status_code == 429
+    assert 50 <= int(response["Retry-After"]) <= 60
+    assert "Please wait 1 minute and try again." in response.text
+
+
+def test_a_limit_that_cannot_be_read_back_says_the_longest_window(rf, settings):
+    """With no exhausted limit in sight, waiting the longest window is safe."""
+    settings.ACCOUNT_RATE_LIMITS = {**NO_OTHER_LIMITS, "reset_password": "1/2m/key"}
+    request = rf.post("/accounts/password/reset/", {})
+    request.user = AnonymousUser()
+
+    response = rate_limited(request)
+
+    assert response.status_code == 429
     assert response["Retry-After"] == "120"
-    assert "Please wait 2 minutes and try again." in response.text
+    assert "Please wait 2 minutes and try again." in response.content.decode()
