@@ -23,7 +23,7 @@ __all__ = ["handler429", "handler500"]
 
 
 def _raise_permission_denied(request):
-    raise PermissionDenied
+    raise PermissionDenied("internal reason: is_staff is False")
 
 
 def _query_a_missing_table(request):
@@ -93,6 +93,7 @@ def test_the_403_page_shows_the_id_of_its_log_line(client, log_lines):
 
     assert response.status_code == 403
     assert "You do not have permission" in response.text
+    assert "internal reason" not in response.text
     _assert_id_everywhere(response, log_lines(), "Forbidden (Permission denied)")
 
 

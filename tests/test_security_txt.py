@@ -33,6 +33,7 @@ def test_without_a_contact_the_file_is_not_found(client, settings):
 
     assert response.status_code == 404
     assert "Page not found" in response.text
+    assert "security contact" not in response.text
 
 
 def test_the_file_names_the_contact_and_the_language(client, contact):
