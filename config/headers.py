@@ -64,7 +64,7 @@ class SecurityHeadersMiddleware:
     """Add Permissions-Policy and Cross-Origin-Resource-Policy to responses.
 
     It sits before WhiteNoise in MIDDLEWARE, so static files get them too,
-    as do uploads served by Django. A header a view set itself is kept.
+    as do uploads served by Django.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -72,8 +72,6 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        response.headers.setdefault(
-            "Cross-Origin-Resource-Policy", CROSS_ORIGIN_RESOURCE_POLICY
-        )
+        response.headers["Permissions-Policy"] = PERMISSIONS_POLICY
+        response.headers["Cross-Origin-Resource-Policy"] = CROSS_ORIGIN_RESOURCE_POLICY
         return response
