@@ -5,6 +5,7 @@ from django.http import HttpRequest
 
 from accounts import network, services
 from accounts.models import User
+from config.next_url import is_safe_next_url
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -20,3 +21,9 @@ class AccountAdapter(DefaultAccountAdapter):
             ip_address=network.client_ip(request) or None,
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
+
+    def is_safe_url(self, url: str) -> bool:
+        # allauth asks this of every `next` it would follow (sign-in,
+        # sign-up, sign-out, the password, email and two-factor pages, and
+        # the admin's sign-in); the site's one rule answers.
+        return is_safe_next_url(url, request=self.request)

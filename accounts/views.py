@@ -5,10 +5,9 @@ import json
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,6 +15,7 @@ from accounts import selectors, services
 from accounts.forms import AccountDeleteForm, ProfileNameForm
 from accounts.models import SavedProduct
 from catalog.models import Product
+from config.next_url import is_safe_next_url
 
 
 @never_cache
@@ -40,24 +40,27 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _back_to(request: HttpRequest, product: Product) -> HttpResponse:
+def _back_to(request: HttpRequest, product: Product) -> HttpResponseRedirect:
+    """Where a save form sends the visitor: its `next`, or the product page."""
     # Forms may say where they were shown (a list, the profile); only a page
-    # of this site is a safe place to go back to.
+    # of this site is a safe place to go back to. The target is a URL, never
+    # a URL name, so it does not go through redirect().
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    if not is_safe_next_url(target, request=request):
         target = product.get_absolute_url()
-    return redirect(target)
+    return HttpResponseRedirect(target)
 
 
 @login_required
 @require_POST
 def saved_product_add(request: HttpRequest, slug: str) -> HttpResponse:
     product = get_object_or_404(Product.objects.visible(), slug=slug)
+    # The answer is settled before anything is written, so a request that
+    # cannot be answered leaves the saved list as it was.
+    response = _back_to(request, product)
     services.saved_product_add(user=request.user, product=product)
     messages.success(request, f"{product.name} is saved to your profile.")
-    return _back_to(request, product)
+    return response
 
 
 @login_required
@@ -72,9 +75,10 @@ def saved_product_remove(request: HttpRequest, slug: str) -> HttpResponse:
         product__slug=slug,
     )
     product = saved.product
+    response = _back_to(request, product)
     services.saved_product_remove(user=request.user, product=product)
     messages.success(request, f"{product.name} is no longer saved.")
-    return _back_to(request, product)
+    return response
 
 
 @never_cache
