@@ -76,24 +76,26 @@ def http_get(port: int, path: str, *, timeout: float = 10) -> tuple[int, bytes]:
 
 @contextlib.contextmanager
 def gunicorn_started(
-    *, env: dict[str, str], log_path: Path, workers: int = 2
+    *, env: dict[str, str], log_path: Path, workers: int | None = 2
 ) -> Iterator[GunicornServer]:
     """Start gunicorn with config/gunicorn.py and `workers` workers.
 
     `env` is added to this process's environment; it must name the database
-    (DATABASE_URL) and the settings module. On exit the master gets SIGTERM
-    (SIGKILL if it is still there after gunicorn's graceful timeout), unless
-    the test stopped it already.
+    (DATABASE_URL) and the settings module. With `workers` None the number
+    is config/gunicorn.py's own. On exit the master gets SIGTERM (SIGKILL if
+    it is still there after gunicorn's graceful timeout), unless the caller
+    stopped it already.
     """
     environment = {
         **os.environ,
         "GUNICORN_BIND": "127.0.0.1:0",
-        "WEB_CONCURRENCY": str(workers),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PYTHONPATH": str(settings.BASE_DIR),
         "PYTHONUNBUFFERED": "1",
         **env,
     }
+    if workers is not None:
+        environment["WEB_CONCURRENCY"] = str(workers)
     gunicorn = Path(sys.executable).with_name("gunicorn")
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - fixed arguments
@@ -120,14 +122,16 @@ def stop(process: subprocess.Popen, *, timeout: float = 30) -> None:
             process.wait()
 
 
-def _wait_until_up(process: subprocess.Popen, log_path: Path, *, workers: int) -> int:
+def _wait_until_up(
+    process: subprocess.Popen, log_path: Path, *, workers: int | None
+) -> int:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited at start:\n{log_path.read_text()}")
         text = log_path.read_text(errors="replace")
         listening = LISTENING.search(text)
-        if listening and len(BOOTED.findall(text)) >= workers:
+        if listening and len(BOOTED.findall(text)) >= (workers or 1):
             port = int(listening[1])
             # Every worker is a fork of the master's preloaded app, so one
             # answer shows that they all can serve.
