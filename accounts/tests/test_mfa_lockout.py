@@ -140,6 +140,21 @@ def test_wrong_passwords_and_wrong_codes_add_up_to_one_lockout(client, secret):
     assert _code(client, codes[1]).status_code == 429
 
 
+def test_starting_over_with_the_right_password_does_not_forgive_wrong_codes(
+    client, secret
+):
+    _password(client)
+    codes = wrong_totp_codes(secret, 5)
+    for code in codes[:4]:
+        _code(client, code)
+
+    # A new session, as a guesser would start over.
+    again = Client()
+    assert _password(again)["Location"] == "/accounts/2fa/authenticate/"
+
+    assert _code(again, codes[4]).status_code == 429
+
+
 def test_wrong_recovery_codes_count_as_failed_sign_ins(client, secret):
     _password(client)
     for code in ["12345678", "87654321", "11112222", "33334444"]:
