@@ -91,6 +91,9 @@ class SecondFactorForm(AuthenticateForm):
         if lockout.sign_in_locked_out(request, user=self.user):
             clear_login(request)
             raise forms.ValidationError(get_lockout_message(), code="locked_out")
+        # The limit is taken before the code is checked, atomically in the
+        # cache, so codes sent all at once cannot get past it; the lockout is
+        # only written after a code fails.
         usage = ratelimit.consume(
             request,
             app="allauth.account",
