@@ -7,6 +7,7 @@ too many failed sign-ins from one address, and django-allauth's rate limits
 
 import math
 import time
+from datetime import timedelta
 
 from allauth.account import app_settings as account_settings
 from allauth.core.internal.ratelimit import Rate, get_cache_key, get_rates
@@ -33,7 +34,8 @@ def lockout_response(
     """Answer a locked-out sign-in (AXES_LOCKOUT_CALLABLE) with the 429 page.
 
     Retry-After is the time left until the lock ends: the cool-off counted
-    from the latest failure axes recorded for this account and address.
+    from the latest failure axes recorded for this account and address. Axes
+    passes the view's own answer too, which the 429 page replaces.
     """
     cool_off = get_cool_off(request)
     context = {"locked_out": True, "cooloff_timedelta": cool_off}
@@ -56,7 +58,9 @@ def _too_many(request: HttpRequest, seconds: int, context: dict) -> HttpResponse
     return response
 
 
-def _lockout_seconds_left(request, credentials, cool_off) -> int:
+def _lockout_seconds_left(
+    request: HttpRequest, credentials: dict | None, cool_off: timedelta
+) -> int:
     full = math.ceil(cool_off.total_seconds())
     handler = AxesProxyHandler.get_implementation()
     if not isinstance(handler, AxesDatabaseHandler):

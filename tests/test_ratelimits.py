@@ -65,6 +65,18 @@ def test_retry_after_counts_down_when_refusals_do_not_restart_the_lock(
     assert "paused for 10 minutes" in response.text
 
 
+def test_a_lock_without_a_cool_off_gives_no_time_to_wait(client, settings):
+    """Such a lock lasts until staff lift it."""
+    settings.AXES_COOLOFF_TIME = None
+    make_user(email="ada@example.com")
+    for _ in range(5):
+        response = _sign_in(client, "wrong-password")
+
+    assert response.status_code == 429
+    assert "Retry-After" not in response
+    assert "signing in is paused." in response.text
+
+
 def test_an_address_limit_says_when_its_oldest_hit_expires(client, settings):
     settings.ACCOUNT_RATE_LIMITS = {**NO_OTHER_LIMITS, "signup": "2/m/ip"}
     for number in range(2):
