@@ -122,6 +122,19 @@ def test_a_405_is_the_styled_page_with_the_id_and_the_allow_header(client, log_l
 
 
 @pytest.mark.django_db
+def test_following_a_link_to_a_form_address_shows_the_405_page(client):
+    """A GET where only a form's POST belongs, as from a bookmarked address."""
+    client.force_login(make_user(email="ada@example.com"))
+
+    response = client.get("/accounts/saved/brass-lamp/add/")
+
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert "does not accept a GET request" in response.text
+    assert _page_id(response) == response["X-Request-ID"]
+
+
+@pytest.mark.django_db
 def test_a_405_is_logged_once(client, log_lines):
     client.post("/healthz")
 
