@@ -2,13 +2,14 @@
 
 Each upload path hands the visitor's file to `image_upload_clean`: the admin
 through `ProductImageField`'s form field (so any ModelForm on ProductImage
-gets it), `seed_demo` through `catalog.demo`, and the JSON API through the
-same call. It refuses anything that is not a still JPEG, PNG or WebP within
-the byte and pixel limits, and returns the picture decoded and encoded again
-by Pillow, named with the extension of the format Pillow found. Only that
-file is stored, so nothing the uploader appended or hid in metadata (HTML,
-scripts, GPS positions) reaches the media folder, and the extension a server
-uses to pick the content type is always the true one.
+gets it), `seed_demo` through `catalog.demo`, and the JSON API, when it
+comes, through the same call. The CSV import carries no images. It refuses
+anything that is not a still JPEG, PNG or WebP within the byte and pixel
+limits, and returns the picture decoded and encoded again by Pillow, named
+with the extension of the format Pillow found. Only that file is stored, so
+nothing the uploader appended or hid in metadata (HTML, scripts, GPS
+positions) reaches the media folder, and the extension a server uses to pick
+the content type is always the true one.
 """
 
 import io
@@ -79,10 +80,11 @@ def image_upload_clean(file: File) -> ContentFile:
         image_format = "JPEG" if image.format == "MPO" else image.format
         options = _save_options(image, data)
         try:
+            image.load()
             ImageOps.exif_transpose(image, in_place=True)
         except Exception as error:
-            # Pillow's decoders raise many kinds of errors on damaged files;
-            # Django's own ImageField catches them all the same way.
+            # Pillow's decoders raise many kinds of errors on damaged or
+            # truncated files; Django's own ImageField catches them all too.
             raise ValidationError(
                 "The image could not be read to the end: the file is damaged "
                 "or incomplete. Export it again and upload the new file.",

@@ -704,6 +704,28 @@ def test_a_png_with_html_named_pdf_is_stored_and_served_as_a_clean_png(
     assert not [path for path in _stored_files() if path.suffix == ".pdf"]
 
 
+def test_the_image_input_asks_the_browser_for_jpeg_png_or_webp(admin_client):
+    url = reverse("admin:catalog_product_change", args=[make_product().pk])
+
+    content = admin_client.get(url).content.decode()
+
+    assert 'name="images-0-image" accept="image/jpeg,image/png,image/webp"' in content
+
+
+def test_an_upload_spooled_to_disk_is_cleaned_the_same(admin_client):
+    product = make_product()
+
+    # Django writes uploads above this size to a temporary file.
+    with override_settings(FILE_UPLOAD_MAX_MEMORY_SIZE=0):
+        response = _image_upload(admin_client, product, png_with_html_bytes(), "a.pdf")
+
+    assert response.status_code == 302
+    image = product.images.get()
+    assert image.image.name.endswith(".png")
+    with image.image.open() as stored:
+        assert b"<html" not in stored.read()
+
+
 def test_a_jpeg_named_png_is_stored_as_jpg_upright_and_without_its_gps_position(
     admin_client,
 ):
