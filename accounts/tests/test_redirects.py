@@ -9,6 +9,7 @@ answer that is an error has written nothing.
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -23,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import SavedProduct, User
-from accounts.tests.factories import PASSWORD, make_user
+from accounts.tests.factories import PASSWORD, make_totp, make_user, totp_code
 from catalog.models import Product
 from catalog.tests.factories import make_product
 from config.next_url import is_safe_next_url
@@ -273,6 +274,38 @@ def test_a_page_of_this_site_is_followed(scene, secure):
         for value in ["/accounts/profile/", f"{scheme}://testserver/products/?page=2"]:
             client, response = PROBES[name].send(scene, value, secure)
             assert response["Location"] == value, name
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("/products/?page=2", "/products/?page=2"),
+        ("https://testserver/products/", "https://testserver/products/"),
+        ("http://testserver/products/", "/accounts/profile/"),
+        ("//evil.com", "/accounts/profile/"),
+        ("account_logout", "/accounts/profile/"),
+        ("/\\evil.com", "/accounts/profile/"),
+    ],
+)
+def test_the_second_factor_step_keeps_to_the_same_rule(travel, value, expected):
+    """A `next` given with the password is followed after the code, if safe."""
+    user = make_user()
+    secret = make_totp(user)
+    client = Client()
+
+    with travel(timedelta(0)):
+        response = client.post(
+            "/accounts/login/",
+            {"login": user.email, "password": PASSWORD, "next": value},
+            secure=True,
+        )
+        assert response["Location"] == "/accounts/2fa/authenticate/"
+        response = client.post(
+            "/accounts/2fa/authenticate/", {"code": totp_code(secret)}, secure=True
+        )
+
+    assert response.status_code == 302
+    assert response["Location"] == expected
 
 
 @pytest.mark.parametrize("secure", [False, True], ids=["http", "https"])
