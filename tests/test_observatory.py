@@ -14,6 +14,7 @@ from tests.observatory import Scan, _cookies, _csp, scan
 pytestmark = pytest.mark.django_db
 
 REQUIRED_SCORE = 120
+UNRELEASED_TESTS = {"cross-origin-opener-policy", "cross-origin-embedder-policy"}
 
 
 @pytest.fixture
@@ -54,6 +55,17 @@ def test_each_page_scores_at_least_120(production, product_url, page):
         "csp-implemented-with-no-unsafe-default-src-none"
     )
     assert result.score >= REQUIRED_SCORE, str(result)
+    # The release of the grader on npm (1.4.8) has no opener or embedder
+    # policy tests yet; the score holds without their bonus too.
+    released = Scan(
+        path=path,
+        results={
+            test: outcome
+            for test, outcome in result.results.items()
+            if test not in UNRELEASED_TESTS
+        },
+    )
+    assert released.score >= REQUIRED_SCORE, str(released)
 
 
 def test_login_cookies_are_secure_and_same_site(production):
