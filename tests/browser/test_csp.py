@@ -17,6 +17,7 @@ from django.contrib.flatpages.models import FlatPage
 from django.contrib.sites.models import Site
 
 from accounts.models import User
+from accounts.tests.factories import totp_code
 from catalog.models import Category
 from catalog.tests.factories import make_category, make_image, make_product
 
@@ -161,7 +162,7 @@ def test_public_pages_break_no_rule_of_the_policy(page):
 
 def test_account_pages_break_no_rule_of_the_policy(page):
     lamp = _catalog()
-    _user("ada@example.com")
+    ada = _user("ada@example.com")
     watch = PolicyWatch(page)
 
     for path in ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]:
@@ -189,9 +190,36 @@ def test_account_pages_break_no_rule_of_the_policy(page):
     page.wait_for_url("**/accounts/2fa/totp/activate/")
     page.wait_for_load_state("networkidle")
     watch.collect()
-    # Its QR code is a data: image.
+    # Its QR code is a data: image; its text is the secret.
     qr_code = page.locator("img[src^='data:image/svg+xml']")
     assert qr_code.evaluate("image => image.naturalWidth") > 0
+    page.fill('input[name="code"]', totp_code(qr_code.get_attribute("alt")))
+    page.get_by_role("button", name="Activate").click()
+    page.wait_for_url("**/accounts/2fa/recovery-codes/**")
+    page.wait_for_load_state("networkidle")
+    watch.collect()
+    watch.open("/accounts/2fa/recovery-codes/")
+
+    # An address change waiting for its confirmation.
+    EmailAddress.objects.create(
+        user=ada, email="ada@example.org", primary=False, verified=False
+    )
+    watch.open("/accounts/email/")
+    # Its buttons post a hidden form, which still works.
+    page.get_by_role("button", name="Re-send Verification").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Confirmation email sent to ada@example.org").is_visible()
+    watch.collect()
+
+    # Signing in again asks for the code.
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.fill('input[name="login"]', "ada@example.com")
+    page.fill('input[name="password"]', PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/accounts/2fa/authenticate/")
+    page.wait_for_load_state("networkidle")
+    watch.collect()
 
     assert watch.problems == [], "\n".join(watch.problems)
 
