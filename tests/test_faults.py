@@ -5,6 +5,7 @@ in production (tests/servers.py), and look at it from outside, through
 HTTP; the third runs the backup command on a tmpfs too small for it.
 """
 
+import errno
 import hashlib
 import io
 import os
@@ -28,6 +29,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+import backups.storage
 from backups.errors import EXIT_NO_SPACE
 from backups.storage import PARTIAL_PREFIX
 from catalog.tests.factories import make_product
@@ -287,8 +289,17 @@ def small_disk() -> Iterator[Path]:
     try:
         yield folder
     finally:
-        subprocess.run(["umount", str(folder)], check=True)  # noqa: S607
+        unmounted = subprocess.run(
+            ["umount", str(folder)],  # noqa: S607
+            capture_output=True,
+            text=True,
+        )
+        if unmounted.returncode != 0:
+            # A file is still open there: detach the disk all the same, so
+            # that no mount outlives the test, and report the leak.
+            subprocess.run(["umount", "--lazy", str(folder)], check=True)  # noqa: S607
         folder.rmdir()
+        assert unmounted.returncode == 0, f"still in use: {unmounted.stderr}"
 
 
 def _archives(folder: Path) -> dict[str, str]:
@@ -300,27 +311,48 @@ def _archives(folder: Path) -> dict[str, str]:
     }
 
 
-@pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
-def test_a_disk_filling_up_during_a_backup_is_reported_and_spares_older_archives(
-    settings, small_disk
-):
-    """The backup stops with a message naming the full disk's folder and exit
-    code 7, leaves no partial file, and the earlier archive still verifies;
-    once space is freed the next backup works."""
+def _disk_fill(folder: Path, *, stage: str) -> list[Path]:
+    """Make the next backup run out of space at `stage`; the files to delete
+    to make room again."""
+    if stage == "media":
+        # Random bytes do not compress: 6 MB of them cannot fit on 4 MiB.
+        names = [
+            default_storage.save(f"photos/{n}.jpg", ContentFile(os.urandom(1_000_000)))
+            for n in range(6)
+        ]
+        return [Path(default_storage.path(name)) for name in names]
+    # Leave 8 KiB: less than the database dump needs, even compressed.
+    filler = folder / "filler"
+    free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
+    filler.write_bytes(b"\0" * (free - 8 * 1024))
+    return [filler]
+
+
+@pytest.fixture
+def backup_settings(settings, small_disk) -> Path:
     settings.BACKUP_DIR = small_disk
     settings.BACKUP_STORAGE = ""
     settings.BACKUP_ENCRYPTION_KEY = ""
     settings.BACKUP_COMPRESSION = "zstd"
+    return small_disk
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("stage", ["database", "media"])
+def test_a_disk_filling_up_during_a_backup_is_reported_and_spares_older_archives(
+    backup_settings, stage
+):
+    """Whether the disk fills while the database or the media are written,
+    the backup stops with a message naming the full disk's folder and exit
+    code 7, leaves no partial file, and the earlier archive still verifies;
+    once space is freed the next backup works."""
+    folder = backup_settings
     default_storage.save("pages/notes.txt", ContentFile(b"Opening hours: 9 to 5."))
     call_command("backup", stdout=io.StringIO())
-    earlier = _archives(small_disk)
+    earlier = _archives(folder)
     (name,) = [name for name in earlier if not name.endswith(".json")]
-    # Random bytes do not compress: 6 MB of them cannot fit on 4 MiB.
-    photos = [
-        default_storage.save(f"photos/{n}.jpg", ContentFile(os.urandom(1_000_000)))
-        for n in range(6)
-    ]
+    fillers = _disk_fill(folder, stage=stage)
 
     with pytest.raises(CommandError) as raised:
         call_command("backup", stdout=io.StringIO(), stderr=io.StringIO())
@@ -328,14 +360,36 @@ def test_a_disk_filling_up_during_a_backup_is_reported_and_spares_older_archives
     assert raised.value.returncode == EXIT_NO_SPACE
     message = str(raised.value)
     assert "The disk is full" in message
-    assert str(small_disk) in message
-    assert not [p for p in small_disk.iterdir() if p.name.startswith(PARTIAL_PREFIX)]
-    assert _archives(small_disk) == earlier
+    assert str(folder) in message
+    assert not [p for p in folder.iterdir() if p.name.startswith(PARTIAL_PREFIX)]
+    assert _archives(folder) == earlier
     call_command("verify_backup", name, stdout=io.StringIO())
 
-    for photo in photos[1:]:
-        default_storage.delete(photo)
+    for filler in fillers:
+        filler.unlink()
     out = io.StringIO()
     call_command("backup", stdout=out)
     assert "verified" in out.getvalue()
-    assert len(_archives(small_disk)) == 4
+    assert len(_archives(folder)) == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_disk_full_when_the_status_is_written_leaves_no_new_archive(
+    settings, tmp_path, monkeypatch
+):
+    """The status file is written last; should the disk fill then, the new
+    archive goes too, so that the run leaves no file as it says."""
+    settings.BACKUP_DIR = tmp_path / "backups"
+    settings.BACKUP_STORAGE = ""
+    settings.BACKUP_ENCRYPTION_KEY = ""
+
+    def status_write(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(backups.storage, "status_write", status_write)
+
+    with pytest.raises(CommandError) as raised:
+        call_command("backup", "--no-media", stdout=io.StringIO())
+
+    assert raised.value.returncode == EXIT_NO_SPACE
+    assert not [p.name for p in settings.BACKUP_DIR.iterdir() if p.name[0] != "."]
