@@ -133,3 +133,14 @@ def test_values_of_the_wrong_kind_are_rejected_with_readable_reasons(
     assert "&#x27;NaN&#x27; is not a number." in content
     assert "ConversionSyntax" not in content
     assert Product.objects.count() == 0
+
+
+def test_dry_run_marks_changes_without_style_attributes(admin_client, lighting):
+    """The preview passes the content security policy, which refuses them."""
+    make_product(sku="LAMP-1", name="Old <b>name</b>", category=lighting)
+
+    response = _dry_run(admin_client, "LAMP-1,New name,lamp-1,20.00,3,lighting,draft\n")
+
+    content = response.content.decode()
+    assert "<del>Old &lt;b&gt;name&lt;/b&gt;</del><ins>New name</ins>" in content
+    assert "style=" not in content
