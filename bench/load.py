@@ -64,6 +64,8 @@ ACCESS_LINE = re.compile(
 
 def main() -> None:
     args = _arguments()
+    # Taken before this run adds its own: whether other work shares the CPUs.
+    load_before = os.getloadavg()[0]
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk).")
     workdir = Path(args.workdir)
@@ -103,7 +105,7 @@ def main() -> None:
         print(
             f"{connection.vendor}, {products:,} visible products{seeded}, "
             f"gunicorn with {workers} sync workers on port {server.port}, "
-            f"{len(kinds)} distinct addresses"
+            f"{len(kinds)} distinct addresses, {os.cpu_count()} cores"
         )
         for path, kind in kinds.items():
             status, _ = server.get(path, timeout=30)
@@ -113,6 +115,7 @@ def main() -> None:
             _wrk(server.url, args, paths_file, duration=args.warmup)
         offset = log_path.stat().st_size
         output = _wrk(server.url, args, paths_file, duration=args.duration)
+        load_after = os.getloadavg()[0]
         workers_after = len(server.worker_pids())
     with log_path.open("rb") as log:
         log.seek(offset)
@@ -121,7 +124,8 @@ def main() -> None:
     figures = _wrk_figures(output)
     print(
         f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s "
-        f"--latency --timeout {args.timeout}s, {MIX_SIZE} weighted addresses\n"
+        f"--latency --timeout {args.timeout}s, {MIX_SIZE} weighted addresses; "
+        f"load average {load_before:.1f} at the start, {load_after:.1f} at the end\n"
     )
     _table_print(figures)
     print()
