@@ -320,6 +320,8 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
         "base-uri": [SELF],
         "object-src": [NONE],
+        # Browsers report what the policy blocked (config/cspreport.py).
+        "report-uri": ["/csp-report/"],
     }
 }
 

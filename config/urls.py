@@ -8,6 +8,7 @@ from django.views.static import serve
 from catalog.cache import cache_page_per_catalog_version
 from catalog.sitemaps import SITEMAPS
 from config import views
+from config.cspreport import csp_report
 
 admin.autodiscover()
 admin.site.site_header = f"{settings.SITE_NAME} administration"
@@ -24,6 +25,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("csp-report/", csp_report, name="csp-report"),
     path(".well-known/security.txt", views.security_txt, name="security-txt"),
     path(settings.DJANGO_ADMIN_URL, admin.site.urls),
     path(

@@ -75,6 +75,7 @@ def test_pages_allow_only_the_sites_own_scripts_styles_and_images(client, public
             "frame-ancestors": ["'none'"],
             "base-uri": ["'self'"],
             "object-src": ["'none'"],
+            "report-uri": ["/csp-report/"],
         }, url
 
 

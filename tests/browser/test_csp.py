@@ -6,6 +6,7 @@ violation, whether Chromium reports it on the console or as a
 `securitypolicyviolation` event in the page.
 """
 
+import logging
 from decimal import Decimal
 from pathlib import Path
 
@@ -315,3 +316,23 @@ def test_admin_pages_break_no_rule_of_the_policy(page, settings, tmp_path):
     watch.collect()
 
     assert watch.problems == [], "\n".join(watch.problems)
+
+
+def test_a_blocked_style_is_reported_by_the_browser_and_logged(page, caplog):
+    caplog.set_level(logging.WARNING, logger="csp")
+    page.goto("/")
+
+    page.evaluate("document.body.setAttribute('style', 'background: red')")
+
+    # The browser posts its report on its own: wait for it, a few seconds
+    # at most.
+    lines = []
+    for _ in range(100):
+        lines = [r.getMessage() for r in caplog.records if r.name == "csp"]
+        if lines:
+            break
+        page.wait_for_timeout(100)
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        f"CSP violation: style-src-attr blocked inline on {page.url} at "
+    )
