@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -57,6 +57,8 @@ class CircuitBreaker:
 
     def allows_a_try(self) -> bool:
         """Closed, or open with the window passed (then one caller probes)."""
+        if self._down_since is None:
+            return True
         with self._lock:
             if self._down_since is None:
                 return True
@@ -100,16 +102,19 @@ class CircuitBreaker:
         )
 
 
+def _address(url: SplitResult) -> str:
+    if url.scheme == "unix":
+        return url.path
+    return f"{url.hostname}:{url.port or 6379}"
+
+
 _breakers: dict[str, CircuitBreaker] = {}
 _breakers_lock = threading.Lock()
 
 
 def _breaker_for(servers: list[str], retry_seconds: float) -> CircuitBreaker:
     # Addresses only: a password in the URL must not reach the log.
-    name = ", ".join(
-        f"{urlsplit(server).hostname}:{urlsplit(server).port or 6379}"
-        for server in servers
-    )
+    name = ", ".join(_address(urlsplit(server)) for server in servers)
     key = ",".join(servers)
     with _breakers_lock:
         if key not in _breakers:
