@@ -321,3 +321,11 @@ def test_the_account_adapter_answers_with_the_site_rule(rf, secure):
         for value in HOSTILE_NEXT_URLS:
             if value != f"{scheme}://testserver/products/":
                 assert not adapter.is_safe_url(value), value
+
+
+@pytest.mark.django_db
+def test_the_sign_up_link_on_the_sign_in_page_keeps_a_safe_next(client):
+    """The header's links must not hide allauth's own next-keeping link."""
+    response = client.get("/accounts/login/", {"next": "/products/"})
+
+    assert 'href="/accounts/signup/?next=%2Fproducts%2F"' in response.content.decode()
