@@ -90,6 +90,7 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
+    from config import gunicorn as gunicorn_config
     from tests.servers import gunicorn_started
 
     mix = _page_mix(random.Random(args.seed))  # noqa: S311 - not a secret
@@ -100,8 +101,9 @@ def main() -> None:
     connection.close()
 
     log_path = workdir / "gunicorn.log"
-    with gunicorn_started(env=env, log_path=log_path, workers=args.workers) as server:
-        workers = len(server.worker_pids())
+    # config/gunicorn.py reads the environment, as it will in gunicorn.
+    workers = args.workers or gunicorn_config.workers
+    with gunicorn_started(env=env, log_path=log_path, workers=workers) as server:
         print(
             f"{connection.vendor}, {products:,} visible products{seeded}, "
             f"gunicorn with {workers} sync workers on port {server.port}, "
