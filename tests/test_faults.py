@@ -33,10 +33,11 @@ import backups.storage
 from backups.errors import EXIT_NO_SPACE
 from backups.storage import PARTIAL_PREFIX
 from catalog.tests.factories import make_product
+from config import gunicorn as gunicorn_config
 from tests.servers import gunicorn_started, http_get
 
 POSTGRESQL = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-GRACEFUL_TIMEOUT = 20  # config/gunicorn.py
+GRACEFUL_TIMEOUT = gunicorn_config.graceful_timeout
 
 
 @dataclass
