@@ -214,8 +214,8 @@ def _backup_create(
 def _disk_full_reported() -> Iterator[None]:
     """Turn a write that failed for lack of space into BackupDiskFull.
 
-    The unfinished archive and the run's temporary files are removed where
-    they fail; this only names the cause and the folders to free.
+    The code that failed has removed the unfinished archive and the run's
+    temporary files already; this only names the cause and the folders to free.
     """
     try:
         yield
