@@ -140,16 +140,26 @@ def main() -> None:
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--products", type=int, default=100_000)
-    parser.add_argument("--reuse", action="store_true", help="Keep the database.")
+    parser.add_argument(
+        "--products", type=int, default=100_000, help="How many to seed_demo."
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="Keep the database made before."
+    )
     parser.add_argument(
         "--database-url", help="A PostgreSQL database; SQLite in --workdir if unset."
     )
-    parser.add_argument("--cache-url", default="locmemcache://")
-    parser.add_argument("--workdir", default="/tmp/showroom-load")  # noqa: S108
+    parser.add_argument(
+        "--cache-url", default="locmemcache://", help="CACHE_URL of the site."
+    )
+    parser.add_argument(
+        "--workdir",
+        default="/tmp/showroom-load",  # noqa: S108
+        help="Database, static files, page list and gunicorn's log.",
+    )
     parser.add_argument("--duration", type=int, default=60, help="Seconds.")
-    parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=64, help="wrk's.")
+    parser.add_argument("--threads", type=int, default=2, help="wrk's.")
     parser.add_argument("--timeout", type=int, default=10, help="wrk's, seconds.")
     parser.add_argument(
         "--warmup", type=int, default=10, help="Seconds of load before measuring."
