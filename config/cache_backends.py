@@ -12,6 +12,11 @@
   The outage is logged once when it starts and once when it ends.
 
 Settings use it whenever `CACHE_URL` names a Redis server.
+
+Why not django-redis with IGNORE_EXCEPTIONS: it turns errors into misses but
+has no breaker, so a hung server costs every cache call of every request its
+socket timeout (several per page), and it logs every ignored error. Django's
+own backend plus the breaker here is smaller than adding a second client.
 """
 
 import logging
