@@ -37,15 +37,13 @@ THUMBNAIL_WIDTH = 64
 
 
 def _thumbnail(image: ProductImage | None, width: int = THUMBNAIL_WIDTH) -> str:
-    if image is None or not image.image:
+    urls = image.rendition_urls(webp=False) if image is not None else []
+    if not urls:
         return "\u2014"
-    # The rendition's name is computed, so this costs no query and no
-    # storage access; the file was made when the image was saved.
+    # The smallest rendition's name is recorded on the row, so this costs no
+    # query and no storage access.
     return format_html(
-        '<img src="{}" width="{}" alt="{}">',
-        image.w320.url,
-        width,
-        image.alt_text,
+        '<img src="{}" width="{}" alt="{}">', urls[0][0], width, image.alt_text
     )
 
 
@@ -270,6 +268,15 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
             # inside that wrapper they would all merge into one.
             return admin.ModelAdmin.changelist_view(self, request, extra_context)
         return super().changelist_view(request, extra_context)
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # New and replaced images get their renditions here, after the
+        # inline saved them. So do images a revert or recover brought back
+        # from a version recorded before renditions were kept on the row.
+        for image in form.instance.images.all():
+            if not image.renditions_current():
+                services.product_image_renditions_store(image=image)
 
     # History: revert and recover change what visitors see at once.
 

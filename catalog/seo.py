@@ -17,7 +17,7 @@ def product_json_ld(
     """A `Product` with its `Offer`, and the `BreadcrumbList` to it."""
     absolute = request.build_absolute_uri
     product_url = absolute(product.get_absolute_url())
-    images = [absolute(image.w1280.url) for image in product.images.all()]
+    images = [absolute(image.largest_url()) for image in product.images.all()]
     product_data = {
         "@context": "https://schema.org",
         "@type": "Product",

@@ -4,12 +4,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import reversion
 from django.core.exceptions import ValidationError
+from django.core.files.images import get_image_dimensions
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from catalog.cache import catalog_changed
-from catalog.models import Category, Product
+from catalog.models import IMAGE_WIDTHS, Category, Product, ProductImage
 
 CENT = Decimal("0.01")
 # The largest price the column holds (max_digits=10, decimal_places=2).
@@ -147,3 +148,38 @@ def product_price_change(*, products: QuerySet, percent: Decimal, user) -> int:
     _history_record(changed, user=user, comment=f"Price changed by {sign}{percent} %")
     catalog_changed_now_and_on_commit()
     return len(changed)
+
+
+def product_image_renditions(*, image: ProductImage) -> dict:
+    """Make the image's renditions where missing; return what pages need of them.
+
+    The result is what `ProductImage.renditions` holds: the source file's
+    name, and for "original" (the image's own format) and "webp" the
+    [name, width, height] of each rendition, smallest first. Renditions
+    are never wider than the image, so a narrow image's larger ones repeat
+    a width; only the first of each width is listed.
+    """
+    data: dict = {"source": image.image.name}
+    for key, suffix in (("original", ""), ("webp", "_webp")):
+        entries: list[list] = []
+        for target in IMAGE_WIDTHS:
+            rendition = getattr(image, f"w{target}{suffix}")
+            rendition.generate()
+            with rendition.storage.open(rendition.name) as file:
+                width, height = get_image_dimensions(file)
+            if not entries or entries[-1][1] != width:
+                entries.append([rendition.name, width, height])
+        data[key] = entries
+    return data
+
+
+def product_image_renditions_store(*, image: ProductImage) -> None:
+    """Make a saved image's renditions where missing and record them on its row.
+
+    Every path that saves an image calls this once the image is saved, so
+    pages build a <picture> from the row alone. The row is saved again
+    (rather than updated) so that a history revision being recorded holds
+    the renditions too, and a revert brings them back with the image.
+    """
+    image.renditions = product_image_renditions(image=image)
+    image.save(update_fields=["renditions"])

@@ -44,11 +44,13 @@ def picture(
 ) -> dict:
     """A responsive <picture>: WebP first, the original format as fallback.
 
-    Images below the fold load lazily; `eager` ones at once, and the one
-    `priority` image (the product photo) before anything else.
+    The addresses come from the renditions recorded on the image's row, so
+    no file is made or looked for here. Images below the fold load lazily;
+    `eager` ones at once, and the one `priority` image (the product photo)
+    before anything else.
     """
-    fallback = image.renditions(webp=False)
-    src, width = fallback[min(1, len(fallback) - 1)]
+    fallback = image.rendition_urls(webp=False)
+    src, width, height = fallback[min(1, len(fallback) - 1)]
     return {
         "image": image,
         "sizes": sizes,
@@ -56,10 +58,10 @@ def picture(
         "priority": priority,
         "src": src,
         "width": width,
-        "height": image.height_for(width),
-        "srcset": ", ".join(f"{url} {w}w" for url, w in fallback),
+        "height": height,
+        "srcset": ", ".join(f"{url} {w}w" for url, w, _ in fallback),
         "webp_srcset": ", ".join(
-            f"{url} {w}w" for url, w in image.renditions(webp=True)
+            f"{url} {w}w" for url, w, _ in image.rendition_urls(webp=True)
         ),
     }
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from catalog.demo import demo_image_bytes
 from catalog.models import Category, Product, ProductImage
+from catalog.services import product_image_renditions_store
 
 _numbers = itertools.count(1)
 
@@ -43,6 +44,7 @@ def make_image(*, product: Product, size=(800, 600), **fields) -> ProductImage:
     image.image.save(
         "test.jpg", ContentFile(demo_image_bytes(seed=1, size=size), name="test.jpg")
     )
+    product_image_renditions_store(image=image)
     return image
 
 
