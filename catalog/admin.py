@@ -274,7 +274,8 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
         # New and replaced images get their renditions here, after the
         # inline saved them. So do images a revert or recover brought back
         # from a version recorded before renditions were kept on the row.
-        for image in form.instance.images.all():
+        # The product's prefetched images are those from before the save.
+        for image in ProductImage.objects.filter(product=form.instance):
             if not image.renditions_current():
                 services.product_image_renditions_store(image=image)
 

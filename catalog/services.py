@@ -164,7 +164,10 @@ def product_image_renditions(*, image: ProductImage) -> dict:
         entries: list[list] = []
         for target in IMAGE_WIDTHS:
             rendition = getattr(image, f"w{target}{suffix}")
-            rendition.generate()
+            # imagekit remembers in the cache that a file was made, so a
+            # file lost since then is only made again when forced.
+            if not rendition.storage.exists(rendition.name):
+                rendition.generate(force=True)
             with rendition.storage.open(rendition.name) as file:
                 width, height = get_image_dimensions(file)
             if not entries or entries[-1][1] != width:

@@ -7,6 +7,7 @@ import pytest
 import reversion
 from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
@@ -412,6 +413,31 @@ def test_a_deleted_product_comes_back_with_its_images(admin_client, client):
     assert recovered.images.count() == 2
     assert recovered.summary == "Saved once in the admin."
     assert "Oak Desk" in client.get("/products/").content.decode()
+    page = client.get(recovered.get_absolute_url()).content.decode()
+    for image in recovered.images.all():
+        assert image.renditions_current()
+        assert default_storage.url(image.renditions["webp"][0][0]) in page
+
+
+def test_a_revert_to_a_version_without_renditions_records_them_again(
+    admin_client, client
+):
+    product = make_product(name="Oak Desk")
+    image = make_image(product=product)
+    ProductImage.objects.filter(pk=image.pk).update(renditions={})
+    with reversion.create_revision():
+        reversion.add_to_revision(Product.objects.get(pk=product.pk))
+    _edit(admin_client, product, summary="Changed later.")
+    first = Version.objects.get_for_object(product).last()
+    url = reverse("admin:catalog_product_revision", args=[product.pk, first.pk])
+
+    response = admin_client.post(url, admin_form_data(admin_client.get(url)))
+
+    assert response.status_code == 302
+    image.refresh_from_db()
+    assert image.renditions_current()
+    page = client.get(product.get_absolute_url()).content.decode()
+    assert default_storage.url(image.renditions["webp"][0][0]) in page
 
 
 def test_flat_page_changes_are_recorded_and_revertible(admin_client):
@@ -724,6 +750,33 @@ def test_an_upload_spooled_to_disk_is_cleaned_the_same(admin_client):
     assert image.image.name.endswith(".png")
     with image.image.open() as stored:
         assert b"<html" not in stored.read()
+
+
+def test_an_uploaded_or_replaced_image_gets_its_renditions_recorded(
+    admin_client, client
+):
+    product = make_product()
+
+    _image_upload(admin_client, product, image_bytes("JPEG", size=(900, 600)), "a.jpg")
+    first = product.images.get()
+    _image_upload(admin_client, product, image_bytes("PNG", size=(500, 400)), "b.png")
+    replaced = product.images.get()
+
+    assert first.renditions_current()
+    assert [entry[1:] for entry in first.renditions["webp"]] == [
+        [320, 213],
+        [640, 427],
+        [900, 600],
+    ]
+    assert replaced.pk == first.pk and replaced.image.name != first.image.name
+    assert replaced.renditions_current()
+    assert [entry[1:] for entry in replaced.renditions["original"]] == [
+        [320, 256],
+        [500, 400],
+    ]
+    assert all(name.endswith(".png") for name, *_ in replaced.renditions["original"])
+    page = client.get(product.get_absolute_url()).content.decode()
+    assert default_storage.url(replaced.renditions["webp"][1][0]) + " 500w" in page
 
 
 def test_a_jpeg_named_png_is_stored_as_jpg_upright_and_without_its_gps_position(

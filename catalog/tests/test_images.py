@@ -1,14 +1,21 @@
 """Upload checks, server-made names, renditions and responsive markup."""
 
+import importlib
 import io
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.forms import modelform_factory
+from django.template import Context, Template
 from django.urls import resolve
 from django.views.static import serve
+from imagekit.cachefiles import ImageCacheFile
+from imagekit.models.fields.utils import ImageSpecFileDescriptor
 from PIL import Image, ImageFile
 
 from catalog import demo
@@ -389,3 +396,153 @@ def test_demo_images_go_through_the_same_cleaning(monkeypatch):
     assert cleaned == ["demo.jpg"]
     assert image.image.name.endswith(".jpg")
     assert image.w320.storage.exists(image.w320.name)
+
+
+# Renditions recorded on the row: pages read them, never imagekit.
+
+
+def _imagekit_picture(image: ProductImage, sizes: str) -> str:
+    """The <picture> the tag gave when it asked imagekit for every address."""
+
+    def renditions(suffix: str) -> list[tuple[str, int]]:
+        seen, result = set(), []
+        for target in (320, 640, 1280):
+            width = min(target, image.width)
+            if width not in seen:
+                seen.add(width)
+                result.append((getattr(image, f"w{target}{suffix}").url, width))
+        return result
+
+    fallback, webp = renditions(""), renditions("_webp")
+    src, width = fallback[1] if len(fallback) > 1 else fallback[0]
+    height = round(image.height * width / image.width)
+    return (
+        "<picture>\n"
+        f'  <source type="image/webp" srcset="'
+        f'{", ".join(f"{url} {w}w" for url, w in webp)}" sizes="{sizes}">\n'
+        f'  <img src="{src}" srcset="'
+        f'{", ".join(f"{url} {w}w" for url, w in fallback)}" sizes="{sizes}" '
+        f'width="{width}" height="{height}" alt="{image.alt_text}" '
+        'loading="lazy" decoding="async">\n'
+        "</picture>"
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", [(1600, 1200), (500, 400), (200, 900)])
+def test_the_picture_from_recorded_renditions_is_the_one_imagekit_gave(size):
+    image = make_image(product=make_product(), size=size)
+    sizes = "(min-width: 40rem) 45vw, 92vw"
+
+    html = Template(
+        '{% load catalog_tags %}{% picture image "' + sizes + '" %}'
+    ).render(Context({"image": ProductImage.objects.get(pk=image.pk)}))
+
+    assert html.strip() == _imagekit_picture(image, sizes)
+
+
+@pytest.mark.django_db
+def test_recorded_renditions_name_the_stored_files_with_their_sizes():
+    image = make_image(product=make_product(), size=(900, 600))
+
+    recorded = ProductImage.objects.get(pk=image.pk).renditions
+
+    assert recorded["source"] == image.image.name
+    for key, image_format in (("original", "JPEG"), ("webp", "WEBP")):
+        assert [entry[1:] for entry in recorded[key]] == [
+            [320, 213],
+            [640, 427],
+            [900, 600],
+        ]
+        for name, width, height in recorded[key]:
+            with Image.open(default_storage.open(name)) as made:
+                assert (made.format, made.size) == (image_format, (width, height))
+
+
+def _products_with_images(count: int) -> list:
+    """`count` listed products sharing one image file, as the demo's do."""
+    first = make_image(product=make_product(name="Oak lamp 0"), size=(1600, 1200))
+    for number in range(1, count):
+        ProductImage.objects.create(
+            product=make_product(name=f"Oak lamp {number}"),
+            image=first.image.name,
+            width=first.width,
+            height=first.height,
+            renditions=first.renditions,
+            alt_text=f"Oak lamp {number}",
+        )
+    return first
+
+
+def _imagekit_forbid(monkeypatch) -> None:
+    """From now on, make any use of an imagekit rendition file fail the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a page asked imagekit for a rendition")
+
+    monkeypatch.setattr(ImageSpecFileDescriptor, "__get__", refuse)
+    monkeypatch.setattr(ImageCacheFile, "url", property(refuse))
+
+
+@pytest.mark.django_db
+def test_a_page_of_24_cards_never_asks_imagekit(client, monkeypatch):
+    image = _products_with_images(24)
+    webp_url = default_storage.url(image.renditions["webp"][0][0])
+    _imagekit_forbid(monkeypatch)
+
+    product_url = image.product.get_absolute_url()
+    for url in ("/products/", "/", "/search/?q=oak+lamp", product_url):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        content = response.content.decode()
+        assert webp_url in content, url
+    listing = client.get("/products/").content.decode()
+    assert listing.count("<picture>") == 24
+    assert listing.count(f"{webp_url} 320w") == 24
+
+
+@pytest.mark.django_db
+def test_the_admin_list_thumbnails_never_ask_imagekit(admin_user, client, monkeypatch):
+    image = _products_with_images(3)
+    client.force_login(admin_user)
+    _imagekit_forbid(monkeypatch)
+
+    content = client.get("/admin/catalog/product/").content.decode()
+
+    thumbnail = default_storage.url(image.renditions["original"][0][0])
+    assert content.count(f'<img src="{thumbnail}" width="64"') == 3
+
+
+@pytest.mark.django_db
+def test_an_image_without_recorded_renditions_shows_its_own_file(client):
+    product = make_product(slug="desk")
+    image = make_image(product=product, size=(800, 600))
+    ProductImage.objects.filter(pk=image.pk).update(renditions={})
+
+    content = client.get("/products/desk/").content.decode()
+
+    picture = content.split("<picture>")[1].split("</picture>")[0]
+    assert 'type="image/webp"' not in picture
+    assert f'src="{image.image.url}"' in picture
+    assert 'width="800" height="600"' in picture
+
+
+@pytest.mark.django_db
+def test_the_migration_records_renditions_and_makes_missing_files():
+    image = make_image(product=make_product(), size=(1600, 1200))
+    recorded = image.renditions
+    missing = recorded["webp"][1][0]
+    default_storage.delete(missing)
+    ProductImage.objects.filter(pk=image.pk).update(renditions={})
+    gone = make_image(product=make_product(), size=(400, 300))
+    default_storage.delete(gone.image.name)
+    ProductImage.objects.filter(pk=gone.pk).update(renditions={})
+
+    migration = importlib.import_module(
+        "catalog.migrations.0008_product_image_renditions"
+    )
+    migration.renditions_record(django_apps, connection.schema_editor())
+
+    assert ProductImage.objects.get(pk=image.pk).renditions == recorded
+    assert default_storage.exists(missing)
+    assert ProductImage.objects.get(pk=gone.pk).renditions == {}
