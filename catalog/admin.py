@@ -1,7 +1,8 @@
 """The staff admin for the catalog: products, categories, previews, history.
 
 Actions and forms here only collect input; the writes are in
-`catalog.services` (bulk changes, tree moves) and `catalog.previews`.
+`catalog.services` (saves that record address redirects, bulk changes,
+tree moves) and `catalog.previews`.
 """
 
 from decimal import Decimal
