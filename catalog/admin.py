@@ -1,7 +1,8 @@
 """The staff admin for the catalog: products, categories, previews, history.
 
 Actions and forms here only collect input; the writes are in
-`catalog.services` (bulk changes, tree moves) and `catalog.previews`.
+`catalog.services` (saves that record address redirects, bulk changes,
+tree moves) and `catalog.previews`.
 """
 
 from decimal import Decimal
@@ -279,12 +280,31 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
             if not image.renditions_current():
                 services.product_image_renditions_store(image=image)
 
+    def save_model(self, request, obj: Product, form, change: bool) -> None:
+        # The form has put its values on `obj` already; its initial data is
+        # the product as stored (as the revert wrote it, in a revert).
+        stored = form.initial if change else {}
+        services.product_save(
+            product=obj,
+            slug_before=stored.get("slug", ""),
+            status_before=stored.get("status", ""),
+        )
+
     # History: revert and recover change what visitors see at once.
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
-        response = super().revision_view(request, object_id, version_id, extra_context)
+        product = None
         if request.method == "POST":
-            services.catalog_changed_now_and_on_commit()
+            product = self.get_object(request, unquote(object_id))
+        if product is None:
+            return super().revision_view(request, object_id, version_id, extra_context)
+        # The revert writes the old version to the row before the form is
+        # saved, so the slug it replaces is taken from the product read here.
+        with services.product_slug_change_recorded(product=product):
+            response = super().revision_view(
+                request, object_id, version_id, extra_context
+            )
+        services.catalog_changed_now_and_on_commit()
         return response
 
     def recover_view(self, request, version_id, extra_context=None):
@@ -472,7 +492,7 @@ class CategoryAdmin(VersionAdmin):
         if not change:
             services.category_create(category=obj, parent=parent)
             return
-        obj.save()
+        services.category_save(category=obj)
         if parent != form.initial.get("parent"):
             services.category_move(
                 category=obj, target=parent, pos="last-child" if parent else "right"

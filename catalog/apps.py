@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.db import connections
-from django.db.models.signals import post_delete, post_migrate, post_save, pre_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def _install_search_index(using: str, **kwargs) -> None:
@@ -23,7 +23,7 @@ class CatalogConfig(AppConfig):
         import reversion
         from django.contrib.flatpages.models import FlatPage
 
-        from catalog import history, redirects
+        from catalog import history
         from catalog.models import Category, Product, ProductImage
 
         # SQLite drops a table's triggers when a migration rebuilds it, so
@@ -35,10 +35,6 @@ class CatalogConfig(AppConfig):
         for model in (Product, ProductImage, Category, FlatPage):
             post_save.connect(_catalog_changed, sender=model, weak=False)
             post_delete.connect(_catalog_changed, sender=model, weak=False)
-
-        for model in (Product, Category):
-            pre_save.connect(redirects.remember_old_address, sender=model)
-            post_save.connect(redirects.record_address_change, sender=model)
 
         # History: a product's versions carry its images, so "recover
         # deleted" brings both back. A revert never moves a category.

@@ -3,6 +3,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import PurePath
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -108,7 +109,7 @@ def visibility_condition(now) -> Q:
     """Whether a product is visible to visitors at `now`.
 
     The one definition of visibility: the list pages, the product page, the
-    sitemap, search and the API all go through it, and because it is checked
+    sitemap and search all go through it, and because it is checked
     against the clock on every query, scheduled products appear and
     disappear on time without a cron job.
     """
@@ -416,7 +417,7 @@ class ProductPreviewLink(models.Model):
     )
     token = models.UUIDField("token", default=uuid.uuid4, unique=True, editable=False)
     created_by = models.ForeignKey(
-        "accounts.User",
+        settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

@@ -1,8 +1,14 @@
 """Addresses that last: old product and category paths answer 301.
 
-Changes are noticed in `pre_save`/`post_save` receivers rather than in the
-admin, because slugs change through the admin form, a revert from history
-and a CSV import alike, and every one of them must leave a redirect.
+Whatever changes an address records the redirect itself, by calling
+`product_redirect_on_slug_change` or `category_redirect_on_path_change` with
+the address before and the object after the write: the product and category
+services (which the admin's save calls), the CSV import and the admin's
+revert. They are modelled on Wagtail's
+`autocreate_redirects_on_slug_change(instance_before, instance)`. A
+`pre_save` receiver that read the stored row could not do this: a revert
+writes the old version to the row before the form is saved, so by then the
+row no longer holds the address being replaced.
 """
 
 from django.db import transaction
@@ -68,42 +74,31 @@ def category_redirect_target(url_path: str) -> str | None:
     return new_path + url_path[len(old_path) :]
 
 
-# Receivers, connected in CatalogConfig.ready().
+def product_redirect_on_slug_change(
+    *, slug_before: str, status_before: str, product: Product
+) -> None:
+    """Make the slug a product had before a write lead to its slug now.
 
-
-def remember_old_address(sender, instance, raw: bool = False, **kwargs) -> None:
-    """Keep the address a product or category had before this save."""
-    if raw or instance.pk is None:
+    Does nothing when the slug is unchanged or the product was a draft: a
+    draft's address was never public, so nobody can have kept it.
+    """
+    if status_before != Product.Status.PUBLISHED:
         return
-    if sender is Product:
-        old = (
-            Product.objects.filter(pk=instance.pk).values_list("slug", "status").first()
-        )
-        instance._old_address = old
-    elif sender is Category:
-        instance._old_address = (
-            Category.objects.filter(pk=instance.pk)
-            .values_list("url_path", flat=True)
-            .first()
-        )
+    slug_redirect_record(
+        kind=SlugRedirect.Kind.PRODUCT, old_path=slug_before, new_path=product.slug
+    )
 
 
-def record_address_change(sender, instance, raw: bool = False, **kwargs) -> None:
-    """Record a redirect when a published product or a category moved."""
-    old = getattr(instance, "_old_address", None)
-    instance._old_address = None
-    if raw or not old:
-        return
-    if sender is Product:
-        old_slug, old_status = old
-        # A draft's address was never public, so nobody can have kept it.
-        if old_status == Product.Status.PUBLISHED:
-            slug_redirect_record(
-                kind=SlugRedirect.Kind.PRODUCT,
-                old_path=old_slug,
-                new_path=instance.slug,
-            )
-    elif sender is Category:
-        slug_redirect_record(
-            kind=SlugRedirect.Kind.CATEGORY, old_path=old, new_path=instance.url_path
-        )
+def category_redirect_on_path_change(
+    *, url_path_before: str, category: Category
+) -> None:
+    """Make a category's address path before a write lead to its path now.
+
+    The redirect covers the subtree too, and nothing is recorded when the
+    path is unchanged.
+    """
+    slug_redirect_record(
+        kind=SlugRedirect.Kind.CATEGORY,
+        old_path=url_path_before,
+        new_path=category.url_path,
+    )

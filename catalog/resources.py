@@ -9,6 +9,7 @@ from django.utils.html import format_html_join
 from import_export import fields, resources, widgets
 
 from catalog.models import Category, Product
+from catalog.redirects import product_redirect_on_slug_change
 from catalog.services import catalog_changed_now_and_on_commit
 
 
@@ -151,6 +152,12 @@ class ProductResource(resources.ModelResource):
     def get_diff_class(self) -> type[resources.Diff]:
         return PreviewDiff
 
+    def after_init_instance(self, instance, new, row, **kwargs) -> None:
+        super().after_init_instance(instance, new, row, **kwargs)
+        # The row's values are put on the product next; its address as
+        # stored is kept for the redirect that a new slug needs.
+        self._stored_address = ("", "") if new else (instance.slug, instance.status)
+
     def save_instance(self, instance, is_create, row, **kwargs) -> None:
         # One revision per row keeps each product's history on its own, so
         # reverting one imported change leaves the other rows alone.
@@ -162,6 +169,10 @@ class ProductResource(resources.ModelResource):
                 "Created by import" if is_create else "Updated by import"
             )
             super().save_instance(instance, is_create, row, **kwargs)
+        slug_before, status_before = self._stored_address
+        product_redirect_on_slug_change(
+            slug_before=slug_before, status_before=status_before, product=instance
+        )
 
     def after_import(self, dataset, result, **kwargs) -> None:
         super().after_import(dataset, result, **kwargs)

@@ -1,5 +1,7 @@
 """Writes on the catalog."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 
 import reversion
@@ -11,6 +13,10 @@ from django.utils import timezone
 
 from catalog.cache import catalog_changed
 from catalog.models import IMAGE_WIDTHS, Category, Product, ProductImage
+from catalog.redirects import (
+    category_redirect_on_path_change,
+    product_redirect_on_slug_change,
+)
 
 CENT = Decimal("0.01")
 # The largest price the column holds (max_digits=10, decimal_places=2).
@@ -36,6 +42,20 @@ def category_subtree_products(*, categories: list[Category]) -> QuerySet:
 
 
 @transaction.atomic
+def category_save(*, category: Category) -> None:
+    """Save a changed category; its old address and its subtree's lead on.
+
+    `category.url_path` is not edited by hand, so until the save derives
+    it again from the slug and the tree it holds the address as stored,
+    which is the one to redirect from. That is true of a revert too: the
+    history format keeps the current address path (`catalog.history`).
+    """
+    url_path_before = category.url_path
+    category.save()
+    category_redirect_on_path_change(url_path_before=url_path_before, category=category)
+
+
+@transaction.atomic
 def category_move(*, category: Category, target: Category | None, pos: str) -> None:
     """Move a category with its subtree, keeping every address path right.
 
@@ -50,7 +70,42 @@ def category_move(*, category: Category, target: Category | None, pos: str) -> N
     # treebeard moves with raw updates of `path`; saving again derives the
     # new address path and hands it down to the subtree.
     category.refresh_from_db()
+    url_path_before = category.url_path
     category.save(update_fields=["url_path", "updated_at"])
+    category_redirect_on_path_change(url_path_before=url_path_before, category=category)
+
+
+@transaction.atomic
+def product_save(
+    *, product: Product, slug_before: str = "", status_before: str = ""
+) -> None:
+    """Save a new or changed product; a published product's old slug leads on.
+
+    `slug_before` and `status_before` are the product as stored before
+    this change; leave them empty for a new product.
+    """
+    product.save()
+    product_redirect_on_slug_change(
+        slug_before=slug_before, status_before=status_before, product=product
+    )
+
+
+@contextmanager
+def product_slug_change_recorded(*, product: Product) -> Iterator[None]:
+    """Run the block in a transaction that also records a changed slug.
+
+    For writes that do not go through `product_save`: a revert from history
+    writes the old version straight to the row, so only the caller knows
+    the slug it replaces. `product` is the product as stored before the
+    block; its slug and status are read again from the row at the end.
+    """
+    slug_before, status_before = product.slug, product.status
+    with transaction.atomic():
+        yield
+        product.refresh_from_db(fields=["slug", "status"])
+        product_redirect_on_slug_change(
+            slug_before=slug_before, status_before=status_before, product=product
+        )
 
 
 def catalog_changed_now_and_on_commit() -> None:
