@@ -321,8 +321,9 @@ def test_admin_pages_break_no_rule_of_the_policy(page, settings, tmp_path):
     popup.wait_for_load_state("networkidle")
     popup.locator("#id_name").press_sequentially("Desks")
     assert popup.input_value("#id_slug") == "desks"
-    popup.click("input[name='_save']")
-    popup.wait_for_event("close")
+    # Listen before clicking: the pop-up may close before a later wait starts.
+    with popup.expect_event("close"):
+        popup.click("input[name='_save']")
     assert page.locator("#id_category option:checked").inner_text() == "Desks"
     watch.collect()
 
