@@ -17,16 +17,16 @@ import base64
 import contextlib
 import datetime
 import decimal
+import errno
 import json
 import os
 import re
 import shutil
 import sqlite3
-import subprocess  # noqa: S404 - runs pg_dump, pg_restore and psql, no shell
-import tempfile
+import subprocess  # noqa: S404 - runs pg_dump and pg_restore, no shell
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -46,35 +46,28 @@ SQLITE_MEMBER = "database/db.sqlite3"
 PORTABLE_MEMBER = "database/data.jsonl"
 BATCH_SIZE = 2000
 COPY_SIZE = 1024 * 1024
+TABLES_SQL = {
+    "postgresql": (
+        "SELECT tablename FROM pg_catalog.pg_tables "
+        "WHERE schemaname = current_schema() ORDER BY tablename"
+    ),
+    "sqlite": (
+        "SELECT name FROM sqlite_master WHERE type = 'table' "
+        "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    ),
+}
 
 
 @dataclass
 class DatabaseDump:
-    """A finished dump, with what the manifest says of it.
+    """A finished dump in a local file, with what the manifest says of it."""
 
-    `path` is the local file it was written to, or None when its bytes
-    came through DumpRun.stream instead.
-    """
-
-    path: Path | None
+    path: Path
     member: str
     engine: str
     row_counts: dict[str, int]
     migrations: list[list[str]]
     details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class DumpRun:
-    """A dump under way.
-
-    `stream`, when not None, gives the dump's bytes as they are made and
-    must be read to its end before `finish()`, which waits for the dump
-    and describes it.
-    """
-
-    finish: Callable[[], DatabaseDump]
-    stream: BinaryIO | None = None
 
 
 def engine_name(connection: BaseDatabaseWrapper) -> str:
@@ -85,26 +78,30 @@ def engine_name(connection: BaseDatabaseWrapper) -> str:
     return connection.vendor
 
 
-@contextlib.contextmanager
 def database_dump(
     *, connection: BaseDatabaseWrapper, workdir: Path, portable: bool = False
-) -> Iterator[DumpRun]:
-    """Start dumping the database; yield the DumpRun.
-
-    pg_dump runs in its own process and streams its output, so the caller
-    can archive the media files meanwhile; leaving the block early stops
-    it. The other dumps are files under `workdir`, made before the yield.
-    """
+) -> DatabaseDump:
+    """Dump the database into a file under `workdir`, as one snapshot."""
     engine = engine_name(connection)
     if portable:
-        dump = _portable_dump(connection=connection, workdir=workdir)
-    elif engine == "postgresql":
-        with _pg_dump(connection=connection) as run:
-            yield run
-        return
-    else:
-        dump = _sqlite_dump(connection=connection, workdir=workdir)
-    yield DumpRun(finish=lambda: dump)
+        return _portable_dump(connection=connection, workdir=workdir)
+    if engine == "postgresql":
+        return _pg_dump(connection=connection, workdir=workdir)
+    return _sqlite_dump(connection=connection, workdir=workdir)
+
+
+def row_counts(cursor, *, vendor: str) -> dict[str, int]:
+    """The number of rows in each table, by name.
+
+    `cursor` may be Django's, psycopg's or sqlite3's: each runs SQL without
+    parameters as it is.
+    """
+    cursor.execute(TABLES_SQL[vendor])
+    counts = {}
+    for (table,) in cursor.fetchall():
+        cursor.execute(f"SELECT COUNT(*) FROM {_quote(table)}")  # noqa: S608
+        counts[table] = cursor.fetchone()[0]
+    return counts
 
 
 def known_migrations() -> set[tuple[str, str]]:
@@ -145,7 +142,6 @@ def database_restore(
     connection: BaseDatabaseWrapper,
     manifest: dict[str, Any],
     path: Path,
-    workdir: Path,
 ) -> None:
     """Replace the database with the archived one (extracted to `path`) at once.
 
@@ -164,32 +160,31 @@ def database_restore(
 
 
 def restore_test(
-    *,
-    connection: BaseDatabaseWrapper,
-    manifest: dict[str, Any],
-    stream: BinaryIO,
-    workdir: Path,
+    *, connection: BaseDatabaseWrapper, manifest: dict[str, Any], path: Path
 ) -> dict[str, int]:
-    """Load the archived database into a scratch database; return its row counts.
+    """Load the archived database (extracted to `path`) into a scratch
+    database; return its row counts.
 
-    SQLite archives load into a temporary file, PostgreSQL archives into a
-    temporary database on this site's server, dropped afterwards. Portable
-    archives are counted line by line, as loading them needs a migrated
-    schema.
+    SQLite archives are read where they are, PostgreSQL archives load into
+    a temporary database on this site's server, dropped afterwards.
+    Portable archives are counted line by line, as loading them needs a
+    migrated schema.
     """
     engine = manifest["database"]["engine"]
     if engine == "sqlite":
-        path = _copy_to_file(stream, workdir / "restore-test.sqlite3")
-        with _sqlite_connect(path) as scratch:
-            return _counts_sqlite(scratch)
+        with contextlib.closing(_sqlite_connect(path)) as scratch:
+            return row_counts(scratch.cursor(), vendor="sqlite")
     if engine == "portable":
-        return _portable_count(stream)
+        with path.open("rb") as stream:
+            return _portable_count(stream)
     if connection.vendor != "postgresql":
         raise BackupError(
             "A restore test of a PostgreSQL archive needs this site to run on "
             "PostgreSQL."
         )
-    return _pg_restore_test(connection=connection, stream=stream)
+    with pg_scratch(connection) as scratch:
+        scratch.load(path)
+        return scratch.row_counts()
 
 
 # --- PostgreSQL ------------------------------------------------------------
@@ -256,24 +251,12 @@ def _pg_check_version(raw_connection) -> None:
         )
 
 
-def _table_names_pg(cursor) -> list[str]:
-    cursor.execute(
-        "SELECT tablename FROM pg_catalog.pg_tables "
-        "WHERE schemaname = current_schema() ORDER BY tablename"
-    )
-    return [row[0] for row in cursor.fetchall()]
-
-
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _counts_pg(cursor) -> dict[str, int]:
-    counts = {}
-    for table in _table_names_pg(cursor):
-        cursor.execute(f"SELECT COUNT(*) FROM {_quote(table)}")  # noqa: S608
-        counts[table] = cursor.fetchone()[0]
-    return counts
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _applied_migrations(cursor) -> list[list[str]]:
@@ -284,13 +267,10 @@ def _applied_migrations(cursor) -> list[list[str]]:
     return [[app, name] for app, name in cursor.fetchall()]
 
 
-@contextlib.contextmanager
-def _pg_dump(*, connection: BaseDatabaseWrapper) -> Iterator[DumpRun]:
+def _pg_dump(*, connection: BaseDatabaseWrapper, workdir: Path) -> DatabaseDump:
+    path = workdir / "db.pgdump"
     args, env = _pg_settings(connection)
-    with (
-        _pg_connect(connection) as snapshot_connection,
-        tempfile.TemporaryFile() as errors,
-    ):
+    with _pg_connect(connection) as snapshot_connection:
         _pg_check_version(snapshot_connection)
         cursor = snapshot_connection.cursor()
         # One snapshot for the counts, the migrations and pg_dump itself, so
@@ -299,10 +279,8 @@ def _pg_dump(*, connection: BaseDatabaseWrapper) -> Iterator[DumpRun]:
         cursor.execute("SELECT pg_export_snapshot()")
         snapshot = cursor.fetchone()[0]
         # Compression is left to the archive: zstd is several times faster
-        # than pg_dump's zlib at a similar ratio. The dump comes through a
-        # pipe, so it can be archived while it is made; written that way it
-        # holds no data offsets, which pg_restore, given a file, finds by
-        # reading ahead (parallel jobs included).
+        # than pg_dump's zlib at a similar ratio. Written to a file, the
+        # dump records its data offsets, which parallel pg_restore jobs use.
         process = subprocess.Popen(  # noqa: S603
             [
                 _tool("pg_dump"),
@@ -310,154 +288,38 @@ def _pg_dump(*, connection: BaseDatabaseWrapper) -> Iterator[DumpRun]:
                 "--format=custom",
                 "--compress=0",
                 f"--snapshot={snapshot}",
+                f"--file={path}",
                 connection.settings_dict["NAME"],
             ],
             env=env,
-            stdout=subprocess.PIPE,
-            stderr=errors,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         try:
-            counts = _counts_pg(cursor)
+            # Counted while pg_dump runs: the snapshot must outlive it anyway.
+            counts = row_counts(cursor, vendor="postgresql")
             migrations = (
                 _applied_migrations(cursor) if "django_migrations" in counts else []
             )
             server_version = snapshot_connection.info.server_version
-
-            def finish() -> DatabaseDump:
-                if process.wait() != 0:
-                    errors.seek(0)
-                    message = errors.read().decode(errors="replace").strip()
-                    raise BackupError(f"pg_dump failed: {message}")
-                return DatabaseDump(
-                    path=None,
-                    member=PG_MEMBER,
-                    engine="postgresql",
-                    row_counts=counts,
-                    migrations=migrations,
-                    details={
-                        "format": "pg_dump-custom",
-                        "server_version": server_version,
-                    },
-                )
-
-            yield DumpRun(finish=finish, stream=process.stdout)
-        finally:
-            # The snapshot must outlive pg_dump; so must nothing else.
-            if process.poll() is None:
-                process.kill()
-            process.wait()
-            process.stdout.close()
-
-
-class _Pipeline:
-    """pg_restore's SQL piped into psql, wrapped in one transaction by us."""
-
-    def __init__(self, connection: BaseDatabaseWrapper, *, dbname: str) -> None:
-        args, env = _pg_settings(connection)
-        # Both tools' messages, kept until the pipeline ends.
-        self._errors = tempfile.TemporaryFile()  # noqa: SIM115
-        self.psql = subprocess.Popen(  # noqa: S603
-            [
-                _tool("psql"),
-                *args,
-                "--no-psqlrc",
-                "--quiet",
-                "--set=ON_ERROR_STOP=1",
-                f"--dbname={dbname}",
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=self._errors,
-            env={**env, "PGOPTIONS": "--client-min-messages=warning"},
-        )
-        self.pg_restore = None
-        self._restore_args = args
-        self._env = env
-
-    def sql(self, text: str) -> None:
-        self.psql.stdin.write(text.encode())
-        self.psql.stdin.flush()
-
-    def feed(self, stream: BinaryIO) -> None:
-        self.pg_restore = subprocess.Popen(  # noqa: S603
-            [
-                _tool("pg_restore"),
-                "--no-owner",
-                "--no-privileges",
-                "--clean",
-                "--if-exists",
-                "--file=-",
-            ],
-            stdin=subprocess.PIPE,
-            stdout=self.psql.stdin,
-            stderr=self._errors,
-            env=self._env,
-        )
-        try:
-            while chunk := stream.read(COPY_SIZE):
-                self.pg_restore.stdin.write(chunk)
-        except BrokenPipeError:
-            pass
-        finally:
-            self.pg_restore.stdin.close()
-        if self.pg_restore.wait() != 0:
-            self.abort()
-            raise BackupError(f"pg_restore failed: {self._error_text()}")
-
-    def finish(self) -> None:
-        try:
-            self.sql("COMMIT;\n")
-            self.psql.stdin.close()
-        except BrokenPipeError:
-            pass
-        if self.psql.wait() != 0:
-            raise BackupError(
-                f"The restore was rolled back, the database is unchanged: "
-                f"{self._error_text()}"
-            )
-
-    def abort(self) -> None:
-        # Closing psql's input without COMMIT ends its session, and
-        # PostgreSQL rolls the open transaction back.
-        if self.pg_restore is not None and self.pg_restore.poll() is None:
-            self.pg_restore.kill()
-            self.pg_restore.wait()
-        if self.psql.poll() is None:
-            self.psql.kill()
-        self.psql.wait()
-
-    def _error_text(self) -> str:
-        self._errors.seek(0)
-        lines = self._errors.read().decode(errors="replace").strip().splitlines()
-        return " ".join(lines[-5:]) or "no message"
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _pg_restore_test(
-    *, connection: BaseDatabaseWrapper, stream: BinaryIO
-) -> dict[str, int]:
-    scratch = f"showroom_restore_test_{uuid.uuid4().hex[:12]}"
-    with _pg_connect(connection, dbname="postgres") as admin:
-        admin.autocommit = True
-        admin.execute(f"CREATE DATABASE {_quote(scratch)}")
-    try:
-        pipeline = _Pipeline(connection, dbname=scratch)
-        try:
-            pipeline.sql("BEGIN;\n")
-            pipeline.feed(stream)
         except BaseException:
-            pipeline.abort()
+            process.kill()
+            process.communicate()
             raise
-        pipeline.finish()
-        with _pg_connect(connection, dbname=scratch) as restored:
-            return _counts_pg(restored.cursor())
-    finally:
-        with _pg_connect(connection, dbname="postgres") as admin:
-            admin.autocommit = True
-            admin.execute(f"DROP DATABASE IF EXISTS {_quote(scratch)} WITH (FORCE)")
+        errors = process.communicate()[1].decode(errors="replace").strip()
+    if process.returncode != 0:
+        if "No space left on device" in errors:
+            # Only pg_dump's message tells that the work file's disk filled.
+            raise OSError(errno.ENOSPC, f"pg_dump failed: {errors}")
+        raise BackupError(f"pg_dump failed: {errors}")
+    return DatabaseDump(
+        path=path,
+        member=PG_MEMBER,
+        engine="postgresql",
+        row_counts=counts,
+        migrations=migrations,
+        details={"format": "pg_dump-custom", "server_version": server_version},
+    )
 
 
 PG_NAME_MAX = 63
@@ -468,106 +330,68 @@ TERMINATE_WAIT = 10.0
 class ScratchDatabase:
     """A new database made like the live one, which a restore loads.
 
-    `start()` has psql create it, empty, in the background, so that a
-    restore has it ready while it still checks the archive (a process of
-    its own: a thread would wait for the interpreter's lock while the check
-    keeps it busy). `load_start()` runs pg_restore into it, also in the
-    background; a restore calls it as soon as the dump's own checksum has
-    held, and checks the rest of the archive while it loads. Until the swap
-    the live database is untouched, and `drop()` stops whatever still runs
-    and removes this one.
+    Until a swap puts it in the live one's place, the live database is
+    untouched; `drop()` removes it (pg_scratch does so on the way out).
     """
 
     def __init__(self, connection: BaseDatabaseWrapper) -> None:
         self._connection = connection
         self.live = connection.settings_dict["NAME"]
         self.name = _pg_scratch_name(self.live, "restore")
+        self.created = False
         self.swapped = False
-        self._create: _Tool | None = None
-        self._load: _Tool | None = None
 
-    @property
-    def started(self) -> bool:
-        return self._create is not None
-
-    def start(self) -> None:
+    def create(self) -> None:
         with _pg_connect(self._connection, dbname="postgres") as admin:
+            admin.autocommit = True
             statements = _pg_create_like(admin, live=self.live, new=self.name)
-        self._create = _Tool(
-            self._connection,
-            "psql",
-            "--no-psqlrc",
-            "--quiet",
-            "--set=ON_ERROR_STOP=1",
-            "--dbname=postgres",
-            *(f"--command={statement}" for statement in statements),
+            # Set first: a failure after CREATE DATABASE must still drop it.
+            self.created = True
+            for statement in statements:
+                admin.execute(statement)
+
+    def load(self, path: Path) -> None:
+        """Create the database, then load the custom-format dump at `path`.
+
+        A fresh database needs no single transaction to be all or nothing:
+        it replaces the live one only once complete. That leaves pg_restore
+        free to load tables and build indexes in parallel jobs.
+        """
+        self.create()
+        args, env = _pg_settings(self._connection)
+        result = subprocess.run(  # noqa: S603
+            [
+                _tool("pg_restore"),
+                *args,
+                "--no-owner",
+                "--no-privileges",
+                "--exit-on-error",
+                f"--jobs={RESTORE_JOBS}",
+                f"--dbname={self.name}",
+                str(path),
+            ],
+            env={**env, "PGOPTIONS": "--client-min-messages=warning"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            check=False,
         )
+        if result.returncode != 0:
+            lines = result.stderr.decode(errors="replace").splitlines()
+            raise BackupError(
+                "pg_restore failed, the database is unchanged: "
+                + (" ".join(lines[-5:]) or "no message")
+            )
 
-    def ready(self) -> None:
-        """Wait until the database exists; create it now if not started."""
-        if self._create is None:
-            self.start()
-        self._create.finish(f"Could not create the database {self.name}")
-
-    def load_start(self, path: Path) -> None:
-        """Start loading the custom-format dump at `path` in parallel jobs."""
-        self.ready()
-        # A fresh database needs no single transaction to be all or nothing:
-        # it replaces the live one only once complete. That leaves
-        # pg_restore free to load tables and build indexes in parallel jobs.
-        self._load = _Tool(
-            self._connection,
-            "pg_restore",
-            "--no-owner",
-            "--no-privileges",
-            "--exit-on-error",
-            f"--jobs={RESTORE_JOBS}",
-            f"--dbname={self.name}",
-            str(path),
-        )
-
-    def load_finish(self, path: Path) -> None:
-        """Wait for the load (starting it if need be); raise if it failed."""
-        if self._load is None:
-            self.load_start(path)
-        self._load.finish("pg_restore failed, the database is unchanged")
+    def row_counts(self) -> dict[str, int]:
+        with _pg_connect(self._connection, dbname=self.name) as scratch:
+            return row_counts(scratch.cursor(), vendor="postgresql")
 
     def drop(self) -> None:
-        for tool in (self._load, self._create):
-            if tool is not None:
-                tool.stop()
-        if self.swapped or self._create is None:
+        if self.swapped or not self.created:
             return
         with _pg_connect(self._connection, dbname="postgres") as admin:
             admin.autocommit = True
             admin.execute(f"DROP DATABASE IF EXISTS {_quote(self.name)} WITH (FORCE)")
-
-
-class _Tool:
-    """A PostgreSQL client tool running in the background, messages kept."""
-
-    def __init__(self, connection: BaseDatabaseWrapper, name: str, *args: str):
-        connection_args, env = _pg_settings(connection)
-        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
-        self._process = subprocess.Popen(  # noqa: S603
-            [_tool(name), *connection_args, *args],
-            env={**env, "PGOPTIONS": "--client-min-messages=warning"},
-            stdout=subprocess.DEVNULL,
-            stderr=self._errors,
-        )
-
-    def finish(self, failure: str) -> None:
-        """Wait for it to end; if it failed, raise BackupError: `failure` and why."""
-        if self._process.wait() != 0:
-            self._errors.seek(0)
-            lines = self._errors.read().decode(errors="replace").splitlines()
-            raise BackupError(f"{failure}: " + (" ".join(lines[-5:]) or "no message"))
-
-    def stop(self) -> None:
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait()
-        self._errors.close()
 
 
 @contextlib.contextmanager
@@ -589,39 +413,37 @@ def pg_scratch(connection: BaseDatabaseWrapper) -> Iterator[ScratchDatabase]:
 def pg_restore_swap(
     *,
     connection: BaseDatabaseWrapper,
-    scratch: ScratchDatabase,
     path: Path,
     expected: dict[str, int],
     safety_database: str,
 ) -> dict[str, int]:
-    """Load a dump into `scratch`, then swap it in for the live database.
+    """Load a dump into a new database, then swap it in for the live one.
 
-    The dump goes into the scratch database (made like the live one) with
-    parallel pg_restore jobs, unless it is already on its way there; its
-    row counts are checked there, and returned. Only then are the names
-    swapped, in one transaction: the live database becomes
-    `safety_database`, untouched, and the scratch database takes its name.
-    Until that commit the live database is not changed at all, so any
-    failure leaves it as it was (and pg_scratch drops the scratch
-    database). The swap needs every other session on the live database to
+    The dump goes into a scratch database (made like the live one) with
+    parallel pg_restore jobs; its row counts are checked there, and
+    returned. Only then are the names swapped, in one transaction: the live
+    database becomes `safety_database`, untouched, and the scratch database
+    takes its name. Until that commit the live database is not changed at
+    all, so any failure leaves it as it was (and the scratch database is
+    dropped). The swap needs every other session on the live database to
     end: the app is stopped during a restore (see the runbook), and
     sessions left over are terminated.
     """
     # Django's own session must not keep the live database in use.
     connection.close()
-    scratch.load_finish(path)
-    with _pg_connect(connection, dbname=scratch.name) as restored:
-        counts = _counts_pg(restored.cursor())
-    wrong = sorted(t for t, n in expected.items() if counts.get(t) != n)
-    if wrong:
-        raise BackupError(
-            f"The restored row counts of {wrong} differ from the manifest; "
-            "the database is unchanged."
-        )
-    with _pg_connect(connection, dbname="postgres") as admin:
-        admin.autocommit = True
-        _pg_swap(admin, live=scratch.live, new=scratch.name, old_to=safety_database)
-    scratch.swapped = True
+    with pg_scratch(connection) as scratch:
+        scratch.load(path)
+        counts = scratch.row_counts()
+        wrong = sorted(t for t, n in expected.items() if counts.get(t) != n)
+        if wrong:
+            raise BackupError(
+                f"The restored row counts of {wrong} differ from the manifest; "
+                "the database is unchanged."
+            )
+        with _pg_connect(connection, dbname="postgres") as admin:
+            admin.autocommit = True
+            _pg_swap(admin, live=scratch.live, new=scratch.name, old_to=safety_database)
+        scratch.swapped = True
     return counts
 
 
@@ -646,11 +468,6 @@ def pg_database_drop(*, connection: BaseDatabaseWrapper, name: str) -> None:
     with _pg_connect(connection, dbname="postgres") as admin:
         admin.autocommit = True
         admin.execute(f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)")
-
-
-def pg_database_exists(*, connection: BaseDatabaseWrapper, name: str) -> bool:
-    with _pg_connect(connection, dbname="postgres") as admin:
-        return _pg_database_exists(admin, name)
 
 
 def pg_safety_name(connection: BaseDatabaseWrapper) -> str:
@@ -763,20 +580,6 @@ def _sqlite_connect(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path, isolation_level=None)
 
 
-def _counts_sqlite(db: sqlite3.Connection) -> dict[str, int]:
-    names = [
-        row[0]
-        for row in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' "
-            "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        )
-    ]
-    return {
-        name: db.execute(f"SELECT COUNT(*) FROM {_quote(name)}").fetchone()[0]  # noqa: S608
-        for name in names
-    }
-
-
 def _sqlite_dump(*, connection: BaseDatabaseWrapper, workdir: Path) -> DatabaseDump:
     path = workdir / "db.sqlite3"
     connection.ensure_connection()
@@ -787,7 +590,7 @@ def _sqlite_dump(*, connection: BaseDatabaseWrapper, workdir: Path) -> DatabaseD
         connection.connection.backup(target)
         # A self-contained file: no -wal file may be needed to read it.
         target.execute("PRAGMA journal_mode=DELETE")
-        counts = _counts_sqlite(target)
+        counts = row_counts(target.cursor(), vendor="sqlite")
         migrations = (
             _applied_migrations(target.cursor())
             if "django_migrations" in counts
@@ -806,13 +609,6 @@ def _sqlite_dump(*, connection: BaseDatabaseWrapper, workdir: Path) -> DatabaseD
     )
 
 
-def _copy_to_file(stream: BinaryIO, path: Path) -> Path:
-    with path.open("wb") as out:
-        while chunk := stream.read(COPY_SIZE):
-            out.write(chunk)
-    return path
-
-
 def _sqlite_restore(
     *,
     connection: BaseDatabaseWrapper,
@@ -821,7 +617,7 @@ def _sqlite_restore(
 ) -> None:
     source = _sqlite_connect(path)
     try:
-        if _counts_sqlite(source) != expected:
+        if row_counts(source.cursor(), vendor="sqlite") != expected:
             raise BackupError(
                 "The archived database's row counts differ from the manifest."
             )
