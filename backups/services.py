@@ -24,7 +24,7 @@ from django.core.cache import caches
 from django.core.files.storage import FileSystemStorage, Storage
 from django.db import connection
 
-from backups import archive, databases, safety, storage
+from backups import archive, databases, dumps, postgresql, safety, storage
 from backups.errors import ArchiveDamaged, BackupDiskFull, BackupError, BackupsStale
 from backups.locking import backup_lock
 from backups.media import (
@@ -421,7 +421,7 @@ def backup_restore(
                 if staged.media:
                     media_replace(staged.staging, staged.names, keep=staged.archived)
                 with connection.cursor() as cursor:
-                    counts = databases.row_counts(cursor, vendor=connection.vendor)
+                    counts = dumps.row_counts(cursor, vendor=connection.vendor)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         expected = manifest["database"]["row_counts"]
@@ -463,12 +463,12 @@ def _restore_swap(
     """
     copy = safety.safety_copy_start(
         archive=name,
-        database=databases.pg_safety_name(connection),
+        database=postgresql.pg_safety_name(connection),
         media_current=list(media_names()) if staged.media else None,
         media_replaced=staged.replaced if staged.media else [],
     )
     try:
-        counts = databases.pg_restore_swap(
+        counts = postgresql.pg_restore_swap(
             connection=connection,
             path=staged.database,
             expected=manifest["database"]["row_counts"],

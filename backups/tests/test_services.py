@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
 
-from backups import databases, services
+from backups import databases, postgresql, services
 from backups.errors import (
     ArchiveDamaged,
     BackupError,
@@ -478,11 +478,11 @@ def test_a_failing_restore_leaves_the_live_database_untouched(monkeypatch, failu
         def broken(scratch, path):
             raise BackupError("pg_restore failed, the database is unchanged")
 
-        monkeypatch.setattr(databases.ScratchDatabase, "load", broken)
+        monkeypatch.setattr(postgresql.ScratchDatabase, "load", broken)
     else:
-        real = databases.ScratchDatabase.row_counts
+        real = postgresql.ScratchDatabase.row_counts
         monkeypatch.setattr(
-            databases.ScratchDatabase,
+            postgresql.ScratchDatabase,
             "row_counts",
             lambda scratch: {**real(scratch), "auth_group": -1},
         )
@@ -517,7 +517,7 @@ def test_a_restore_that_stops_early_leaves_no_database_behind(stop):
 def test_a_failed_clean_up_does_not_hide_why_a_restore_stopped(monkeypatch):
     site_data_make()
     result = services.backup_create()
-    drop = databases.ScratchDatabase.drop
+    drop = postgresql.ScratchDatabase.drop
 
     def load_fails(scratch, path):
         scratch.create()
@@ -527,8 +527,8 @@ def test_a_failed_clean_up_does_not_hide_why_a_restore_stopped(monkeypatch):
         drop(scratch)
         raise BackupError("Cannot connect to PostgreSQL")
 
-    monkeypatch.setattr(databases.ScratchDatabase, "load", load_fails)
-    monkeypatch.setattr(databases.ScratchDatabase, "drop", drop_then_fail)
+    monkeypatch.setattr(postgresql.ScratchDatabase, "load", load_fails)
+    monkeypatch.setattr(postgresql.ScratchDatabase, "drop", drop_then_fail)
 
     with pytest.raises(BackupError, match="pg_restore failed") as raised:
         services.backup_restore(name=result.name)
@@ -586,13 +586,13 @@ def test_damage_anywhere_in_the_archive_stops_the_restore_before_any_load(
     data[-100] ^= 0x01  # near the end: the manifest, after the database
     path.write_bytes(bytes(data))
     created = []
-    create = databases.ScratchDatabase.create
+    create = postgresql.ScratchDatabase.create
 
     def creating(scratch):
         created.append(scratch.name)
         create(scratch)
 
-    monkeypatch.setattr(databases.ScratchDatabase, "create", creating)
+    monkeypatch.setattr(postgresql.ScratchDatabase, "create", creating)
 
     with pytest.raises(ArchiveDamaged, match=result.name):
         services.backup_restore(name=result.name)
