@@ -1,24 +1,23 @@
 """The archive format: a tar stream, compressed, and optionally encrypted.
 
-Members are `database/<file>`, then `media/<path>` and, last, `manifest.json`
-(archives written before the database came first hold the media first). The
-manifest comes last because it holds the size and SHA-256 of every other
+Members are `database/<file>`, then `media/<path>` and, last, `manifest.json`.
+The manifest comes last because it holds the size and SHA-256 of every other
 member, which are only known once they are written; writing it last lets the
-whole archive stream through in one pass and constant memory. A pg_dump
-member also declares its SHA-256 in its own header, so that a restore can
-check it, and start loading it, before it has read the rest. An unencrypted
+whole archive stream through in one pass and constant memory. An unencrypted
 archive is a plain `.tar.zst` or `.tar.gz` that `tar` can list.
+
+Archives written by earlier versions read back the same way: some hold the
+media first, and some are several compressed frames in a row, with the
+pg_dump member declaring its SHA-256 in a PAX comment, which is ignored (the
+manifest lists it too).
 """
 
 import hashlib
 import json
-import shutil
 import tarfile
-import threading
 import time
 import zlib
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import zstandard
@@ -39,14 +38,10 @@ SUFFIXES = {"zstd": ".tar.zst", "gzip": ".tar.gz"}
 NUL = b"\0"
 COMPRESS_THREADS = 2
 COMPRESS_JOB_SIZE = 1024 * 1024
-DECLARED_PREFIX = "sha256="
 
 # A member consumer gets the member's name, a stream of its bytes and its
 # size; whatever it leaves unread is read (and checked) after it returns.
 MemberConsumer = Callable[[str, BinaryIO, int], None]
-# Called with a member's name once its bytes have matched the SHA-256 its
-# own header declares (before the manifest is read).
-MemberVerified = Callable[[str], None]
 
 
 class _Digest:
@@ -103,9 +98,9 @@ class _DecompressingReader(ChunkReader):
 
     Library readers may stop quietly at the end of a cut-off file; this one
     raises unless the compressed stream reached its own end marker (and so
-    its checksum), and nothing but another whole frame follows it. An
-    archive is one frame, or several in a row when a member was compressed
-    on its own (see MemberSpool); `zstd -d` and `gzip -d` read them as one.
+    its checksum), and nothing but another whole frame follows it. Archives
+    written by earlier versions may be several frames in a row; `zstd -d`
+    and `gzip -d` read them as one.
     """
 
     def __init__(self, raw: BinaryIO, *, kind: str) -> None:
@@ -161,8 +156,8 @@ class _DigestingWriter(_Digest):
         self._raw.flush()
 
 
-class _MemberWriter:
-    """Write tar members (header, data, padding) into a compressor.
+class ArchiveWriter:
+    """Write members into a new archive on `raw`, then the manifest.
 
     The tar stream is written here rather than through tarfile.TarFile:
     tarfile copies each member in 16 KiB pieces through two layers of
@@ -171,10 +166,16 @@ class _MemberWriter:
     any length or script get the same PAX records that tarfile writes.
     """
 
-    def __init__(self, sink: BinaryIO, *, compression: str) -> None:
-        self._sink = sink
-        self._compression = compression
-        self._compressor = _compressor_open(compression, sink)
+    def __init__(self, raw: BinaryIO, *, compression: str, secret: str = "") -> None:
+        # The digest of every byte written lets the caller check the stored
+        # file against exactly what left this process (see archive_check).
+        self._digest = _DigestingWriter(raw)
+        self._encrypter = (
+            encryption.EncryptingWriter(self._digest, secret=secret) if secret else None
+        )
+        self._compressor = _compressor_open(
+            compression, self._encrypter or self._digest
+        )
         # Bytes of tar stream written, before compression.
         self._offset = 0
         self.members: list[dict[str, Any]] = []
@@ -201,76 +202,6 @@ class _MemberWriter:
             self._write(padding)
         self.members.append({"name": name, "size": size, "sha256": reader.hexdigest()})
 
-    def _write(self, data: bytes) -> None:
-        self._compressor.write(data)
-        self._offset += len(data)
-
-    @staticmethod
-    def _check_length(name: str, got: int, expected: int) -> None:
-        if got != expected:
-            raise BackupError(
-                f"{name} changed size while it was archived; run the backup again."
-            )
-
-
-class TarFrame(_MemberWriter):
-    """Members compressed into a frame of their own, in a file at `path`.
-
-    A backup writes the media files that it reads while pg_dump still runs
-    into one, so that the database can come first in the archive; see
-    ArchiveWriter.add_frame.
-    """
-
-    def __init__(self, path: Path, *, compression: str) -> None:
-        self.path = path
-        self._file = path.open("wb")
-        super().__init__(self._file, compression=compression)
-
-    @property
-    def size(self) -> int:
-        """The length of the tar stream it holds, uncompressed."""
-        return self._offset
-
-    def close(self) -> None:
-        if not self._file.closed:
-            self._compressor.close()
-            self._file.close()
-
-
-class ArchiveWriter(_MemberWriter):
-    """Write members into a new archive on `raw`, then the manifest."""
-
-    def __init__(self, raw: BinaryIO, *, compression: str, secret: str = "") -> None:
-        # The digest of every byte written lets the caller check the stored
-        # file against exactly what left this process (see archive_check).
-        self._digest = _DigestingWriter(raw)
-        self._encrypter = (
-            encryption.EncryptingWriter(self._digest, secret=secret) if secret else None
-        )
-        super().__init__(self._encrypter or self._digest, compression=compression)
-
-    def add_spooled(
-        self, name: str, spool: "MemberSpool", *, mtime: float | None = None
-    ) -> None:
-        """Add the member that `spool` has compressed, as its own frame.
-
-        Its header declares its SHA-256 (see member_declared_sha256), so a
-        reader can check it as soon as it has read it.
-        """
-        spool.wait()
-        self._write(_header(name, size=spool.size, mtime=mtime, sha256=spool.sha256))
-        self._frame_insert(spool.path)
-        self._offset += spool.size
-        self._write(NUL * (-spool.size % tarfile.BLOCKSIZE))
-        self.members.append({"name": name, "size": spool.size, "sha256": spool.sha256})
-
-    def add_frame(self, frame: TarFrame) -> None:
-        """Add the members written into `frame`, after those written so far."""
-        frame.close()
-        self._frame_insert(frame.path)
-        self._offset += frame.size
-        self.members.extend(frame.members)
-
     def finish(self, manifest: dict[str, Any]) -> dict[str, Any]:
         """Write the manifest, close every layer, and return the manifest."""
         manifest = {**manifest, "members": self.members}
@@ -287,83 +218,24 @@ class ArchiveWriter(_MemberWriter):
         self.sha256 = self._digest.hexdigest()
         return manifest
 
-    def _frame_insert(self, path: Path) -> None:
-        """End the current frame, copy a finished one after it, start anew."""
-        self._compressor.close()
-        with path.open("rb") as frame:
-            shutil.copyfileobj(frame, self._sink, CHECK_READ_SIZE)
-        self._compressor = _compressor_open(self._compression, self._sink)
+    def _write(self, data: bytes) -> None:
+        self._compressor.write(data)
+        self._offset += len(data)
+
+    @staticmethod
+    def _check_length(name: str, got: int, expected: int) -> None:
+        if got != expected:
+            raise BackupError(
+                f"{name} changed size while it was archived; run the backup again."
+            )
 
 
-class MemberSpool:
-    """Read, hash and compress one member on a thread of its own, into a file.
-
-    The tar stream takes one member at a time, so a member whose bytes come
-    slowly (pg_dump's output) would otherwise wait for, or hold up, all the
-    others. The spool consumes it as it comes, while the media files are
-    written; ArchiveWriter.add_spooled then puts its compressed frame in
-    place. Memory stays flat: the frame goes to `path`.
-    """
-
-    def __init__(self, source: BinaryIO, path: Path, *, compression: str) -> None:
-        self.path = path
-        self._source = HashingReader(source)
-        self._compression = compression
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="backup-spool")
-        self._thread.start()
-
-    @property
-    def size(self) -> int:
-        return self._source.count
-
-    @property
-    def sha256(self) -> str:
-        return self._source.hexdigest()
-
-    @property
-    def done(self) -> bool:
-        """Whether the source has ended (or the thread has stopped)."""
-        return not self._thread.is_alive()
-
-    def wait(self) -> None:
-        """Wait until the source has ended; raise what stopped the thread."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-    def _run(self) -> None:
-        try:
-            with self.path.open("wb") as out:
-                compressor = _compressor_open(self._compression, out)
-                while chunk := self._source.read(READ_SIZE):
-                    compressor.write(chunk)
-                compressor.close()
-        except BaseException as error:  # noqa: BLE001 - handed to wait()
-            self._error = error
-
-
-def _header(
-    name: str, *, size: int, mtime: float | None = None, sha256: str | None = None
-) -> bytes:
+def _header(name: str, *, size: int, mtime: float | None = None) -> bytes:
     info = tarfile.TarInfo(name)
     info.size = size
     info.mode = 0o644
     info.mtime = int(mtime if mtime is not None else time.time())
-    if sha256 is not None:
-        # POSIX has readers ignore a comment; tar lists the archive as usual.
-        info.pax_headers = {"comment": DECLARED_PREFIX + sha256}
     return info.tobuf(tarfile.PAX_FORMAT, tarfile.ENCODING, "surrogateescape")
-
-
-def member_declared_sha256(info: tarfile.TarInfo) -> str | None:
-    """The SHA-256 a member's own header declares, if it declares one."""
-    comment = info.pax_headers.get("comment", "")
-    return (
-        comment.removeprefix(DECLARED_PREFIX)
-        if comment.startswith(DECLARED_PREFIX)
-        else None
-    )
 
 
 def _compressor_open(compression: str, sink: BinaryIO):
@@ -418,7 +290,6 @@ def archive_read(
     name: str,
     secret: str = "",
     on_member: MemberConsumer | None = None,
-    on_verified: MemberVerified | None = None,
 ) -> dict[str, Any]:
     """Read a whole archive, check every member, and return its manifest.
 
@@ -426,10 +297,7 @@ def archive_read(
     encryption, the tar structure, a member's size or checksum, or the set
     of members. `on_member` may consume each member (other than the
     manifest) as it streams by; checks on that member end only after it
-    returns, so a consumer must hold back anything it cannot undo. A member
-    whose header declares its SHA-256 is checked against it as soon as it
-    ends, and then passed to `on_verified`; the rest of the archive, and
-    the manifest, are still to be checked at that point.
+    returns, so a consumer must hold back anything it cannot undo.
     """
     seen: dict[str, tuple[int, str]] = {}
     manifest: dict[str, Any] | None = None
@@ -453,12 +321,6 @@ def archive_read(
                 on_member(info.name, reader, info.size)
             reader.drain()
             seen[info.name] = (reader.count, reader.hexdigest())
-            declared = member_declared_sha256(info)
-            if declared is not None:
-                if declared != reader.hexdigest():
-                    raise ArchiveStreamError(f"checksum mismatch in {info.name}")
-                if on_verified is not None:
-                    on_verified(info.name)
         # Read past the tar end blocks to the end of the compressed (and
         # encrypted) stream, so that its own checksum and end are checked.
         while stream.read(READ_SIZE):

@@ -25,7 +25,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection
 
-from backups import databases, storage
+from backups import postgresql, storage
 from backups.errors import BackupError
 
 FOLDER = "safety"
@@ -146,7 +146,7 @@ def safety_copy_rollback(copy: SafetyCopy, *, media_now: list[str]) -> None:
     the copy's name, so a rollback loses nothing either."""
     if copy.rolled_back:
         raise BackupError(f"{copy.name} has been rolled back already.")
-    databases.pg_swap_back(connection=connection, safety_database=copy.database)
+    postgresql.pg_swap_back(connection=connection, safety_database=copy.database)
     copy.rolled_back = True
     _record_write(copy)
     if copy.media_before is None:
@@ -167,5 +167,5 @@ def safety_copy_rollback(copy: SafetyCopy, *, media_now: list[str]) -> None:
 def safety_copy_drop(name: str) -> None:
     """Drop the copy's database and saved media, and its record."""
     copy = safety_copy_get(name)
-    databases.pg_database_drop(connection=connection, name=copy.database)
+    postgresql.pg_database_drop(connection=connection, name=copy.database)
     safety_copy_forget(copy.name)

@@ -21,16 +21,22 @@ from typing import Any, BinaryIO
 import django
 from django.conf import settings
 from django.core.cache import caches
-from django.core.files import File
-from django.core.files.storage import FileSystemStorage, Storage, default_storage
+from django.core.files.storage import FileSystemStorage, Storage
 from django.db import connection
 
-from backups import archive, databases, safety, storage
+from backups import archive, databases, dumps, postgresql, safety, storage
 from backups.errors import ArchiveDamaged, BackupDiskFull, BackupError, BackupsStale
 from backups.locking import backup_lock
+from backups.media import (
+    MEDIA_PREFIX,
+    media_add,
+    media_names,
+    media_path_safe,
+    media_replace,
+    media_stage,
+)
 from backups.rotation import Retention, archives_to_keep
 
-MEDIA_PREFIX = "media/"
 LOCK_NAME = ".backup.lock"
 
 # Progress callbacks get a short description of the step that starts.
@@ -47,8 +53,16 @@ class BackupResult:
 
 @dataclass
 class RestoreResult:
+    """What a restore did; the state it replaced is in one of two places.
+
+    `safety_copy` names the safety copy a PostgreSQL restore keeps (see
+    backups.safety), `safety_archive` the archive an SQLite or portable
+    restore writes first; either is None when none was kept.
+    """
+
     name: str
-    safety_backup: str | None
+    safety_copy: str | None
+    safety_archive: str | None
     row_counts: dict[str, int]
     media_files: int
 
@@ -69,20 +83,6 @@ def _app_version() -> str:
             return tomllib.load(project)["project"]["version"]
     except (OSError, KeyError, tomllib.TOMLDecodeError):
         return "unknown"
-
-
-def _media_names(media: Storage, folder: str = "") -> Iterator[str]:
-    """Every file in the media storage, as paths relative to its root."""
-    try:
-        folders, files = media.listdir(folder)
-    except FileNotFoundError:
-        return
-    for name in sorted(files):
-        yield str(PurePosixPath(folder, name)) if folder else name
-    for sub in sorted(folders):
-        yield from _media_names(
-            media, str(PurePosixPath(folder, sub)) if folder else sub
-        )
 
 
 def backup_create(
@@ -135,23 +135,19 @@ def _backup_create(
     try:
         if progress:
             progress("dumping the database")
-        with (
-            databases.database_dump(
-                connection=connection, workdir=workdir, portable=portable
-            ) as run,
-            partial.open("wb") as raw,
-        ):
+        dump = databases.database_dump(
+            connection=connection, workdir=workdir, portable=portable
+        )
+        with partial.open("wb") as raw:
             writer = archive.ArchiveWriter(
                 raw, compression=compression, secret=_secret()
             )
-            dump = _database_then_media(
-                writer,
-                run,
-                workdir=workdir,
-                compression=compression,
-                media=media,
-                progress=progress,
-            )
+            with dump.path.open("rb") as data:
+                writer.add(dump.member, data, size=dump.path.stat().st_size)
+            # Its space may be needed for the rest of the archive.
+            dump.path.unlink()
+            if media:
+                media_add(writer, progress=progress)
             manifest = writer.finish(
                 {
                     "format_version": archive.FORMAT_VERSION,
@@ -237,115 +233,6 @@ def _no_space(error: BaseException) -> bool:
     return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
 
 
-def _database_then_media(
-    writer: archive.ArchiveWriter,
-    run: databases.DumpRun,
-    *,
-    workdir: Path,
-    compression: str,
-    media: bool,
-    progress: Progress | None,
-) -> databases.DatabaseDump:
-    """Put the database in the archive first, then the media files.
-
-    pg_dump's output is read, hashed and compressed on a thread of its own
-    (a MemberSpool) while the media files are read. Those read before the
-    dump ends go into a frame of their own (a TarFrame), which follows the
-    dump in the archive; the rest go straight in. A restore can so check
-    the database member, and start loading it, while it checks the media.
-    """
-    if run.stream is None:
-        dump = run.finish()
-        with dump.path.open("rb") as data:
-            writer.add(dump.member, data, size=dump.path.stat().st_size)
-        dump.path.unlink()
-        if media:
-            _media_add(lambda: writer, progress=progress)
-        return dump
-    spool = archive.MemberSpool(
-        run.stream, workdir / "database.frame", compression=compression
-    )
-    early = archive.TarFrame(workdir / "media.frame", compression=compression)
-    placed: list[databases.DatabaseDump] = []
-
-    def place() -> None:
-        # Before finish(): were the spool to fail, nothing would read the
-        # pipe and pg_dump would never end.
-        spool.wait()
-        dump = run.finish()
-        writer.add_spooled(dump.member, spool)
-        writer.add_frame(early)
-        placed.append(dump)
-
-    def destination() -> archive.TarFrame | archive.ArchiveWriter:
-        if not placed and spool.done:
-            place()
-        return writer if placed else early
-
-    try:
-        if media:
-            _media_add(destination, progress=progress)
-        if not placed:
-            place()
-    finally:
-        early.close()
-    return placed[0]
-
-
-def _media_add(
-    destination: Callable[[], archive.TarFrame | archive.ArchiveWriter],
-    *,
-    progress: Progress | None,
-) -> None:
-    """Add every media file to the writer that `destination` gives for it."""
-    if isinstance(default_storage, FileSystemStorage):
-        # One stat per file instead of the storage API's three.
-        entries = list(_media_local(Path(default_storage.location)))
-    else:
-        entries = [
-            (name, default_storage.size(name), _mtime(name), None)
-            for name in _media_names(default_storage)
-        ]
-    for number, (name, size, mtime, path) in enumerate(entries, start=1):
-        if progress and (number % 100 == 0 or number == len(entries)):
-            progress(f"media {number}/{len(entries)}")
-        opened = path.open("rb") if path else default_storage.open(name, "rb")
-        with opened as data:
-            destination().add(MEDIA_PREFIX + name, data, size=size, mtime=mtime)
-
-
-def _media_local(
-    root: Path, folder: str = ""
-) -> Iterator[tuple[str, int, float, Path]]:
-    """Name, size, mtime and path of each file, in _media_names' order."""
-    try:
-        entries = list(os.scandir(root / folder))
-    except FileNotFoundError:
-        return
-    files = sorted(e.name for e in entries if not e.is_dir())
-    folders = sorted(e.name for e in entries if e.is_dir())
-    for name in files:
-        path = root / folder / name
-        stat = path.stat()
-        yield (
-            str(PurePosixPath(folder, name)) if folder else name,
-            stat.st_size,
-            stat.st_mtime,
-            path,
-        )
-    for sub in folders:
-        yield from _media_local(
-            root, str(PurePosixPath(folder, sub)) if folder else sub
-        )
-
-
-def _mtime(name: str) -> float | None:
-    try:
-        return default_storage.get_modified_time(name).timestamp()
-    except (NotImplementedError, OSError):
-        return None
-
-
 def _status(manifest: dict[str, Any], *, verified: bool, reason: str = "") -> dict:
     return {
         "verified": verified,
@@ -358,11 +245,7 @@ def _status(manifest: dict[str, Any], *, verified: bool, reason: str = "") -> di
 
 
 def _verify_one(
-    target: Storage,
-    name: str,
-    *,
-    on_member: archive.MemberConsumer | None = None,
-    on_verified: archive.MemberVerified | None = None,
+    target: Storage, name: str, *, on_member: archive.MemberConsumer | None = None
 ) -> dict[str, Any]:
     """Read an archive through, record the outcome beside it, return its manifest."""
     try:
@@ -372,7 +255,6 @@ def _verify_one(
                 name=name,
                 secret=_secret(),
                 on_member=on_member,
-                on_verified=on_verified,
             )
     except ArchiveDamaged as damage:
         previous = storage.status_read(target, name) or {}
@@ -451,26 +333,23 @@ def backup_verify(
 def _restore_test(
     target: Storage, name: str, manifest: dict[str, Any]
 ) -> dict[str, int]:
-    counts: dict[str, int] = {}
     member = manifest["database"]["member"]
     workdir = Path(
         tempfile.mkdtemp(prefix=storage.UNLOCKED_PREFIX, dir=storage.work_dir())
     )
+    path = workdir / "database"
 
-    def load(member_name: str, stream: BinaryIO, size: int) -> None:
+    def extract(member_name: str, stream: BinaryIO, size: int) -> None:
         if member_name == member:
-            counts.update(
-                databases.restore_test(
-                    connection=connection,
-                    manifest=manifest,
-                    stream=stream,
-                    workdir=workdir,
-                )
-            )
+            with path.open("wb") as out:
+                shutil.copyfileobj(stream, out, archive.READ_SIZE)
 
     try:
         with target.open(name, "rb") as raw:
-            archive.archive_read(raw, name=name, secret=_secret(), on_member=load)
+            archive.archive_read(raw, name=name, secret=_secret(), on_member=extract)
+        counts = databases.restore_test(
+            connection=connection, manifest=manifest, path=path
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     expected = manifest["database"]["row_counts"]
@@ -514,42 +393,35 @@ def backup_restore(
         workdir = Path(
             tempfile.mkdtemp(prefix=storage.PARTIAL_PREFIX, dir=storage.work_dir())
         )
+        safety_copy = safety_archive = None
         try:
-            with _scratch_ahead(target, name) as scratch:
-                if progress:
-                    progress(f"verifying {name}")
-                staged = _restore_stage(
-                    target, name, workdir, media=media, scratch=scratch
+            if progress:
+                progress(f"verifying {name}")
+            staged = _restore_stage(target, name, workdir, media=media)
+            manifest = staged.manifest
+            databases.restore_check(connection=connection, manifest=manifest)
+            if confirm is not None and not confirm(
+                f"This replaces the {connection.vendor} database"
+                + (" and the media files" if staged.media else "")
+                + f" with the contents of {name}."
+            ):
+                raise BackupError("Restore cancelled; nothing was changed.")
+            if progress:
+                progress("restoring")
+            if manifest["database"]["engine"] == "postgresql":
+                safety_copy, counts = _restore_swap(
+                    name, manifest, staged, keep=safety_backup
                 )
-                manifest = staged.manifest
-                databases.restore_check(connection=connection, manifest=manifest)
-                if confirm is not None and not confirm(
-                    f"This replaces the {connection.vendor} database"
-                    + (" and the media files" if staged.media else "")
-                    + f" with the contents of {name}."
-                ):
-                    raise BackupError("Restore cancelled; nothing was changed.")
-                if progress:
-                    progress("restoring")
-                if manifest["database"]["engine"] == "postgresql":
-                    safety_name, counts = _restore_swap(
-                        name, manifest, staged, scratch=scratch, keep=safety_backup
-                    )
-                else:
-                    safety_name = (
-                        _safety_backup(progress=progress) if safety_backup else None
-                    )
-                    databases.database_restore(
-                        connection=connection,
-                        manifest=manifest,
-                        path=staged.database,
-                        workdir=workdir,
-                    )
-                    if staged.media:
-                        _media_replace(
-                            staged.staging, staged.names, keep=staged.archived
-                        )
-                    counts = _row_counts()
+            else:
+                if safety_backup:
+                    safety_archive = _safety_backup(progress=progress)
+                databases.database_restore(
+                    connection=connection, manifest=manifest, path=staged.database
+                )
+                if staged.media:
+                    media_replace(staged.staging, staged.names, keep=staged.archived)
+                with connection.cursor() as cursor:
+                    counts = dumps.row_counts(cursor, vendor=connection.vendor)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         expected = manifest["database"]["row_counts"]
@@ -561,32 +433,11 @@ def backup_restore(
         _caches_clear()
         return RestoreResult(
             name=name,
-            safety_backup=safety_name,
-            # The archived tables only: SQLite's own statistics table, for
-            # one, is not the site's data.
+            safety_copy=safety_copy,
+            safety_archive=safety_archive,
             row_counts={table: counts[table] for table in expected},
             media_files=len(staged.archived) if staged.media else 0,
         )
-
-
-@contextlib.contextmanager
-def _scratch_ahead(
-    target: Storage, name: str
-) -> Iterator[databases.ScratchDatabase | None]:
-    """On PostgreSQL, the database a restore loads, made while it checks.
-
-    Only a pg_dump archive needs it; the status written beside the archive
-    when it was made says which engine it holds (restore_check still
-    decides, from the checked manifest). Creating it is left to the restore
-    itself when the status is missing.
-    """
-    if connection.vendor != "postgresql":
-        yield None
-        return
-    with databases.pg_scratch(connection) as scratch:
-        if (storage.status_read(target, name) or {}).get("engine") == "postgresql":
-            scratch.start()
-        yield scratch
 
 
 def _safety_backup(*, progress: Progress | None) -> str:
@@ -603,12 +454,7 @@ def _safety_backup(*, progress: Progress | None) -> str:
 
 
 def _restore_swap(
-    name: str,
-    manifest: dict[str, Any],
-    staged: "_Staged",
-    *,
-    scratch: databases.ScratchDatabase,
-    keep: bool,
+    name: str, manifest: dict[str, Any], staged: "_Staged", *, keep: bool
 ) -> tuple[str | None, dict[str, int]]:
     """Swap in the archived PostgreSQL database, keeping the old state aside.
 
@@ -617,14 +463,13 @@ def _restore_swap(
     """
     copy = safety.safety_copy_start(
         archive=name,
-        database=databases.pg_safety_name(connection),
-        media_current=list(_media_names(default_storage)) if staged.media else None,
+        database=postgresql.pg_safety_name(connection),
+        media_current=list(media_names()) if staged.media else None,
         media_replaced=staged.replaced if staged.media else [],
     )
     try:
-        counts = databases.pg_restore_swap(
+        counts = postgresql.pg_restore_swap(
             connection=connection,
-            scratch=scratch,
             path=staged.database,
             expected=manifest["database"]["row_counts"],
             safety_database=copy.database,
@@ -633,7 +478,7 @@ def _restore_swap(
         safety.safety_copy_forget(copy.name)
         raise
     if staged.media:
-        _media_replace(staged.staging, staged.names, keep=staged.archived)
+        media_replace(staged.staging, staged.names, keep=staged.archived)
     if not keep:
         safety.safety_copy_drop(copy.name)
         return None, counts
@@ -654,12 +499,7 @@ class _Staged:
 
 
 def _restore_stage(
-    target: Storage,
-    name: str,
-    workdir: Path,
-    *,
-    media: bool,
-    scratch: databases.ScratchDatabase | None = None,
+    target: Storage, name: str, workdir: Path, *, media: bool
 ) -> _Staged:
     """Check the whole archive while extracting what the restore needs.
 
@@ -668,39 +508,30 @@ def _restore_stage(
     by, with the current file of that name; only those that differ are
     staged, so a site whose uploads did not change costs reads, not writes.
     Nothing live changes before archive_read has returned, that is before
-    every member's checksum and the member list have held. The one thing
-    that starts earlier: a pg_dump member that comes first, once it has
-    matched the checksum its header declares, starts loading into the
-    scratch database while the media files are checked.
+    every member's checksum and the member list have held.
     """
     staging = workdir / "media"
     database = workdir / "database"
     names: list[str] = []
-    seen: set[str] = set()
 
-    def load(member: str, stream: BinaryIO, size: int) -> None:
+    def extract(member: str, stream: BinaryIO, size: int) -> None:
         if member.startswith("database/"):
             with database.open("wb") as out:
                 shutil.copyfileobj(stream, out, archive.READ_SIZE)
         elif member.startswith(MEDIA_PREFIX):
             media_name = member.removeprefix(MEDIA_PREFIX)
-            relative = _media_path_safe(name, media_name)
-            seen.add(media_name)
-            if media and _media_stage(stream, size, media_name, staging / relative):
+            relative = media_path_safe(name, media_name)
+            if media and media_stage(stream, size, media_name, staging / relative):
                 names.append(media_name)
 
-    def verified(member: str) -> None:
-        if member == databases.PG_MEMBER and scratch is not None and scratch.started:
-            scratch.load_start(database)
-
-    manifest = _verify_one(target, name, on_member=load, on_verified=verified)
+    manifest = _verify_one(target, name, on_member=extract)
     archived = {
         m["name"].removeprefix(MEDIA_PREFIX)
         for m in manifest["members"]
         if m["name"].startswith(MEDIA_PREFIX)
     }
     restore_media = bool(media and manifest.get("media"))
-    current = set(_media_names(default_storage)) if restore_media else set()
+    current = set(media_names()) if restore_media else set()
     replaced = sorted((current - archived) | (current & set(names)))
     return _Staged(
         manifest=manifest,
@@ -711,75 +542,6 @@ def _restore_stage(
         archived=archived,
         replaced=replaced,
     )
-
-
-def _media_stage(stream: BinaryIO, size: int, media_name: str, path: Path) -> bool:
-    """Stage a media member unless the current file holds the same bytes."""
-    try:
-        current = (
-            default_storage.open(media_name, "rb")
-            if default_storage.size(media_name) == size
-            else None
-        )
-    except (FileNotFoundError, OSError):
-        current = None
-    matched = 0
-    if current is not None:
-        with current:
-            while chunk := stream.read(archive.READ_SIZE):
-                if current.read(len(chunk)) != chunk:
-                    break
-                matched += len(chunk)
-            else:
-                return False
-            # The first `matched` bytes were equal: take them from the
-            # current file, then the rest from the archive.
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("wb") as out:
-                current.seek(0)
-                out.write(current.read(matched))
-                out.write(chunk)
-                shutil.copyfileobj(stream, out, archive.READ_SIZE)
-            return True
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as out:
-        shutil.copyfileobj(stream, out, archive.READ_SIZE)
-    return True
-
-
-def _row_counts() -> dict[str, int]:
-    counts = {}
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
-            counts[table] = cursor.fetchone()[0]
-    return counts
-
-
-def _media_path_safe(name: str, media_name: str) -> PurePosixPath:
-    """A media path from an archive, refused if it could leave the media folder."""
-    relative = PurePosixPath(media_name)
-    if not media_name or relative.is_absolute() or ".." in relative.parts:
-        raise ArchiveDamaged(name, f"unsafe media path {media_name!r}")
-    return relative
-
-
-def _media_replace(staging: Path, names: list[str], *, keep: set[str]) -> None:
-    """Make the media storage hold exactly the archived files.
-
-    `names` are the staged files to write; `keep` all the archived names,
-    the unchanged ones included.
-    """
-    for media_name in list(_media_names(default_storage)):
-        if media_name not in keep:
-            default_storage.delete(media_name)
-    for media_name in names:
-        if default_storage.exists(media_name):
-            default_storage.delete(media_name)
-        with (staging / media_name).open("rb") as data:
-            saved = default_storage.save(media_name, File(data, name=media_name))
-        if saved != media_name:
-            raise BackupError(f"The media storage saved {media_name} as {saved}.")
 
 
 def _prune(*, retention: Retention) -> list[str]:
@@ -804,12 +566,6 @@ def _prune(*, retention: Retention) -> list[str]:
     return pruned
 
 
-def backups_prune(*, retention: Retention) -> list[str]:
-    """Rotate the archives under the lock, without making a new one."""
-    with _locked():
-        return _prune(retention=retention)
-
-
 def _caches_clear() -> None:
     """Forget every cached value: all of it was computed from the old data.
 
@@ -825,7 +581,7 @@ def restore_rollback(*, name: str = "latest") -> safety.SafetyCopy:
     """Put back the database and media a PostgreSQL restore replaced."""
     with _locked():
         copy = safety.safety_copy_get(name)
-        safety.safety_copy_rollback(copy, media_now=list(_media_names(default_storage)))
+        safety.safety_copy_rollback(copy, media_now=list(media_names()))
         _caches_clear()
         return copy
 

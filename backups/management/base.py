@@ -48,6 +48,7 @@ class BackupCommand(BaseCommand):
 
 
 def size_text(size: int | None) -> str:
+    """A size for people to read, in B, KiB, MiB or GiB."""
     if size is None:
         return "?"
     value = float(size)
@@ -55,4 +56,3 @@ def size_text(size: int | None) -> str:
         if value < 1024 or unit == "GiB":
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
-    return f"{size} B"

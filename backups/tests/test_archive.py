@@ -2,12 +2,13 @@
 
 import hashlib
 import io
+import json
 import tarfile
 
 import pytest
 import zstandard
 
-from backups import archive
+from backups import archive, encryption
 from backups.errors import ArchiveDamaged, BackupError
 
 
@@ -78,69 +79,121 @@ def test_a_file_that_is_no_archive_is_refused_clearly():
         _read(b"PK\x03\x04 a zip file")
 
 
-def _spooled_archive(tmp_path, *, compression="zstd", secret="") -> tuple[bytes, int]:
-    """An archive with a media file, then a spooled member; and the frame's start."""
+DUMP = b"pg_dump output " * 50_000
+
+
+def _tar_member(name: str, data: bytes, members: list, *, declared=False) -> bytes:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mode = 0o644
+    sha256 = hashlib.sha256(data).hexdigest()
+    if declared:
+        info.pax_headers = {"comment": "sha256=" + sha256}
+    members.append({"name": name, "size": len(data), "sha256": sha256})
+    header = info.tobuf(tarfile.PAX_FORMAT, tarfile.ENCODING, "surrogateescape")
+    return header + data + b"\0" * (-len(data) % tarfile.BLOCKSIZE)
+
+
+def _earlier_archive(*, compression="zstd", secret="") -> tuple[bytes, int]:
+    """An archive laid out as the previous writer laid out a PostgreSQL
+    backup; and where its frame of media files starts (unencrypted only).
+
+    The dump was compressed in a frame of its own, with its header, which
+    declares its SHA-256 in a PAX comment, and its padding in the frames
+    either side; the media files read while pg_dump ran followed in a frame
+    of their own, then a last frame with the rest and the manifest.
+    """
+    members: list = []
+    dump = _tar_member("database/db.pgdump", DUMP, members, declared=True)
+    header_size = len(dump) - len(DUMP) - (-len(DUMP) % tarfile.BLOCKSIZE)
+    early = _tar_member("media/early.txt", b"read while pg_dump ran", members)
+    late = _tar_member("media/late.txt", b"read after", members)
+    manifest = json.dumps(
+        {"format_version": archive.FORMAT_VERSION, "members": list(members)}
+    ).encode()
+    rest = late + _tar_member(archive.MANIFEST, manifest, [])
+    length = len(dump) + len(early) + len(rest) + 2 * tarfile.BLOCKSIZE
+    rest += b"\0" * (2 * tarfile.BLOCKSIZE + (-length % tarfile.RECORDSIZE))
+    frames = [
+        dump[:header_size],
+        DUMP,
+        dump[header_size + len(DUMP) :],
+        early,
+        rest,
+    ]
     out = io.BytesIO()
-    writer = archive.ArchiveWriter(out, compression=compression, secret=secret)
-    writer.add("media/a.txt", io.BytesIO(b"alpha"), size=5)
-    dump = b"pg_dump output " * 50_000
-    spool = archive.MemberSpool(
-        io.BytesIO(dump), tmp_path / "frame", compression=compression
-    )
-    writer.add_spooled("database/db.pgdump", spool)
-    frame_start = out.tell() - (tmp_path / "frame").stat().st_size
-    writer.finish({"format_version": archive.FORMAT_VERSION})
-    return out.getvalue(), frame_start
+    sink = encryption.EncryptingWriter(out, secret=secret) if secret else out
+    early_start = 0
+    for number, frame in enumerate(frames):
+        if number == 3:
+            early_start = out.tell()
+        compressor = archive._compressor_open(compression, sink)
+        compressor.write(frame)
+        compressor.close()
+    if secret:
+        sink.close()
+    return out.getvalue(), early_start
 
 
 @pytest.mark.parametrize("compression", ["zstd", "gzip"])
-def test_a_spooled_member_reads_back_with_its_checksum(tmp_path, compression):
-    data, _ = _spooled_archive(tmp_path, compression=compression)
-    seen = {}
+@pytest.mark.parametrize("secret", ["", "correct horse battery staple"])
+def test_an_archive_from_the_previous_writer_reads_back_in_order(compression, secret):
+    """Several frames in a row and a checksum declared in a header, as the
+    previous writer made them, read back member by member, all checked."""
+    events = []
 
     def keep(name, stream, size):
-        seen[name] = stream.read()
+        events.append((name, stream.read()))
 
-    manifest = _read(data, on_member=keep)
+    data, _ = _earlier_archive(compression=compression, secret=secret)
+    manifest = _read(data, secret=secret, on_member=keep)
 
-    assert seen == {
-        "media/a.txt": b"alpha",
-        "database/db.pgdump": b"pg_dump output " * 50_000,
-    }
-    listed = {m["name"]: m["sha256"] for m in manifest["members"]}
-    assert (
-        listed["database/db.pgdump"]
-        == hashlib.sha256(seen["database/db.pgdump"]).hexdigest()
-    )
+    assert events == [
+        ("database/db.pgdump", DUMP),
+        ("media/early.txt", b"read while pg_dump ran"),
+        ("media/late.txt", b"read after"),
+    ]
+    assert [m["name"] for m in manifest["members"]] == [name for name, _ in events]
 
 
-def test_an_archive_of_several_frames_is_still_a_plain_compressed_tar(tmp_path):
-    data, _ = _spooled_archive(tmp_path)
+def test_an_archive_of_several_frames_is_still_a_plain_compressed_tar():
+    data, _ = _earlier_archive()
     plain = zstandard.ZstdDecompressor().decompressobj(read_across_frames=True)
     with tarfile.open(fileobj=io.BytesIO(plain.decompress(data))) as tar:
-        assert tar.getnames() == ["media/a.txt", "database/db.pgdump", archive.MANIFEST]
+        assert tar.getnames() == [
+            "database/db.pgdump",
+            "media/early.txt",
+            "media/late.txt",
+            archive.MANIFEST,
+        ]
 
 
-def test_an_archive_cut_where_a_frame_ends_is_damage(tmp_path):
-    data, frame_start = _spooled_archive(tmp_path)
+def test_an_archive_cut_where_a_frame_ends_is_damage():
+    data, early_start = _earlier_archive()
 
     with pytest.raises(ArchiveDamaged):
-        _read(data[:frame_start])
+        _read(data[:early_start])
 
 
-def test_junk_between_frames_is_damage(tmp_path):
-    data, frame_start = _spooled_archive(tmp_path)
+def test_junk_between_frames_is_damage():
+    data, early_start = _earlier_archive()
 
     with pytest.raises(ArchiveDamaged, match="follows the end"):
-        _read(data[:frame_start] + b"junk" + data[frame_start:])
+        _read(data[:early_start] + b"junk" + data[early_start:])
 
 
-def test_an_encrypted_archive_with_a_spooled_member_round_trips(tmp_path):
-    data, _ = _spooled_archive(tmp_path, secret="correct horse battery staple")
+def test_a_member_unlike_its_listed_checksum_in_a_frame_of_its_own_is_damage():
+    data, _ = _earlier_archive()
+    plain = bytearray(
+        zstandard.ZstdDecompressor()
+        .decompressobj(read_across_frames=True)
+        .decompress(data)
+    )
+    at = plain.index(DUMP)
+    plain[at] ^= 0x01
 
-    manifest = _read(data, secret="correct horse battery staple")
-
-    assert [m["name"] for m in manifest["members"]][-1] == "database/db.pgdump"
+    with pytest.raises(ArchiveDamaged, match="checksum mismatch in database"):
+        _read(zstandard.ZstdCompressor().compress(bytes(plain)))
 
 
 def test_a_file_that_changes_size_while_archived_fails_the_backup_clearly():
@@ -148,91 +201,3 @@ def test_a_file_that_changes_size_while_archived_fails_the_backup_clearly():
 
     with pytest.raises(BackupError, match="media/a.txt changed size"):
         writer.add("media/a.txt", io.BytesIO(b"alp"), size=5)
-
-
-DUMP = b"pg_dump output " * 50_000
-
-
-def _database_first_archive(tmp_path, *, compression="zstd", secret="") -> bytes:
-    """The layout of a PostgreSQL backup: media read while pg_dump ran went
-    into a frame of their own, then the dump, that frame, and the rest."""
-    out = io.BytesIO()
-    writer = archive.ArchiveWriter(out, compression=compression, secret=secret)
-    early = archive.TarFrame(tmp_path / "media.frame", compression=compression)
-    early.add("media/early.txt", io.BytesIO(b"read while pg_dump ran"), size=22)
-    spool = archive.MemberSpool(
-        io.BytesIO(DUMP), tmp_path / "database.frame", compression=compression
-    )
-    writer.add_spooled("database/db.pgdump", spool)
-    writer.add_frame(early)
-    writer.add("media/late.txt", io.BytesIO(b"read after"), size=10)
-    writer.finish({"format_version": archive.FORMAT_VERSION})
-    return out.getvalue()
-
-
-@pytest.mark.parametrize("compression", ["zstd", "gzip"])
-@pytest.mark.parametrize("secret", ["", "correct horse battery staple"])
-def test_the_database_comes_first_and_is_checked_before_the_media(
-    tmp_path, compression, secret
-):
-    events = []
-
-    def keep(name, stream, size):
-        events.append(("read", name, stream.read()))
-
-    manifest = _read(
-        _database_first_archive(tmp_path, compression=compression, secret=secret),
-        secret=secret,
-        on_member=keep,
-        on_verified=lambda name: events.append(("verified", name)),
-    )
-
-    assert events == [
-        ("read", "database/db.pgdump", DUMP),
-        ("verified", "database/db.pgdump"),
-        ("read", "media/early.txt", b"read while pg_dump ran"),
-        ("read", "media/late.txt", b"read after"),
-    ]
-    assert [m["name"] for m in manifest["members"]] == [
-        "database/db.pgdump",
-        "media/early.txt",
-        "media/late.txt",
-    ]
-
-
-def test_a_database_first_archive_is_still_a_plain_tar_that_declares_the_checksum(
-    tmp_path,
-):
-    data = _database_first_archive(tmp_path)
-    plain = zstandard.ZstdDecompressor().decompressobj(read_across_frames=True)
-
-    with tarfile.open(fileobj=io.BytesIO(plain.decompress(data))) as tar:
-        members = tar.getmembers()
-        assert [m.name for m in members] == [
-            "database/db.pgdump",
-            "media/early.txt",
-            "media/late.txt",
-            archive.MANIFEST,
-        ]
-        assert tar.extractfile(members[2]).read() == b"read after"
-    sha256 = hashlib.sha256(DUMP).hexdigest()
-    assert archive.member_declared_sha256(members[0]) == sha256
-
-
-def test_a_member_unlike_the_checksum_its_header_declares_is_refused_at_once():
-    out = io.BytesIO()
-    writer = archive.ArchiveWriter(out, compression="zstd")
-    header = archive._header("database/db.pgdump", size=5, sha256="0" * 64)
-    writer._write(header + b"hello" + b"\0" * 507)
-    writer.add("media/a.txt", io.BytesIO(b"alpha"), size=5)
-    writer.finish({"format_version": archive.FORMAT_VERSION})
-    verified, read = [], []
-
-    with pytest.raises(ArchiveDamaged, match="checksum mismatch in database"):
-        _read(
-            out.getvalue(),
-            on_member=lambda name, stream, size: read.append(name),
-            on_verified=verified.append,
-        )
-    assert verified == []
-    assert read == ["database/db.pgdump"]

@@ -37,14 +37,13 @@ HARNESS = textwrap.dedent(
     import django
     django.setup()
     from backups import archive
-    # Media files go to the archive, or to a frame that joins it later.
-    add = archive._MemberWriter.add
+    add = archive.ArchiveWriter.add
     def add_slowly(self, name, *args, **kwargs):
         add(self, name, *args, **kwargs)
         if name.startswith("media/"):
             print("writing", flush=True)
             time.sleep(60)
-    archive._MemberWriter.add = add_slowly
+    archive.ArchiveWriter.add = add_slowly
     from django.core.management import call_command
     call_command(*sys.argv[1:])
     """

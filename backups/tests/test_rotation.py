@@ -8,6 +8,12 @@ from backups import services, storage
 from backups.rotation import Retention, archives_to_keep
 
 
+def _prune(retention: Retention) -> list[str]:
+    """Rotate without a new archive, under the lock as `backup --keep-*` does."""
+    with services._locked():
+        return services._prune(retention=retention)
+
+
 def _name(day: date) -> str:
     return f"backup-{day:%Y%m%d}T020000Z.tar.zst"
 
@@ -27,7 +33,7 @@ def test_rotation_over_400_nightly_runs_keeps_exactly_the_expected_set(backup_di
     first = date(2025, 1, 1)
     for offset in range(400):
         _archive_fake(backup_dir, first + timedelta(days=offset))
-        services.backups_prune(retention=Retention(daily=7, weekly=4, monthly=12))
+        _prune(retention=Retention(daily=7, weekly=4, monthly=12))
 
     kept = sorted(a.name for a in services.backups_list())
 
@@ -52,7 +58,7 @@ def test_rotation_never_deletes_the_newest_verified_archive(backup_dir):
     older = _archive_fake(backup_dir, date(2026, 1, 1))
     newest = _archive_fake(backup_dir, date(2026, 1, 2))
 
-    pruned = services.backups_prune(retention=Retention(daily=0))
+    pruned = _prune(retention=Retention(daily=0))
 
     assert pruned == [older]
     assert [a.name for a in services.backups_list()] == [newest]
@@ -64,7 +70,7 @@ def test_rotation_leaves_unverified_and_damaged_archives_alone(backup_dir):
     _archive_fake(backup_dir, date(2026, 1, 2))
     newest = _archive_fake(backup_dir, date(2026, 1, 3))
 
-    services.backups_prune(retention=Retention(daily=1))
+    _prune(retention=Retention(daily=1))
 
     assert [a.name for a in services.backups_list()] == [damaged, newest]
 
@@ -74,7 +80,7 @@ def test_a_damaged_newest_archive_does_not_count_as_the_newest_verified(backup_d
     good = _archive_fake(backup_dir, date(2026, 1, 1))
     _archive_fake(backup_dir, date(2026, 1, 2), verified=False)
 
-    services.backups_prune(retention=Retention(daily=0))
+    _prune(retention=Retention(daily=0))
 
     assert good in [a.name for a in services.backups_list()]
 

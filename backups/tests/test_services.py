@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
 
-from backups import databases, services
+from backups import databases, postgresql, services
 from backups.errors import (
     ArchiveDamaged,
     BackupError,
@@ -74,9 +74,12 @@ def test_restore_brings_back_every_row_and_media_file_exactly():
     assert media_fingerprint() == files
     # A safety backup archive, or on PostgreSQL a safety copy of the old
     # database (see test_safety_copy_rolls_a_restore_back).
-    assert restored.safety_backup in archive_names() + [
-        c.name for c in services.safety_copies_list()
-    ]
+    if POSTGRESQL:
+        assert restored.safety_archive is None
+        assert restored.safety_copy in [c.name for c in services.safety_copies_list()]
+    else:
+        assert restored.safety_copy is None
+        assert restored.safety_archive in archive_names()
 
 
 def test_restore_forgets_what_the_cache_computed_from_the_old_data():
@@ -447,8 +450,8 @@ def test_safety_copy_rolls_a_restore_back():
 
     restored = services.backup_restore(name=result.name)
     [copy] = services.safety_copies_list()
-    assert copy.name == restored.safety_backup
-    assert databases.pg_database_exists(connection=connection, name=copy.database)
+    assert copy.name == restored.safety_copy
+    assert copy.database in _database_names()
     assert database_fingerprint() != rows
 
     services.restore_rollback(name="latest")
@@ -458,7 +461,7 @@ def test_safety_copy_rolls_a_restore_back():
     # The restored database now stands under the copy's name, until dropped.
     services.safety_copy_drop(name=copy.name)
     assert services.safety_copies_list() == []
-    assert not databases.pg_database_exists(connection=connection, name=copy.database)
+    assert copy.database not in _database_names()
 
 
 @requires_postgresql
@@ -475,11 +478,13 @@ def test_a_failing_restore_leaves_the_live_database_untouched(monkeypatch, failu
         def broken(scratch, path):
             raise BackupError("pg_restore failed, the database is unchanged")
 
-        monkeypatch.setattr(databases.ScratchDatabase, "load_finish", broken)
+        monkeypatch.setattr(postgresql.ScratchDatabase, "load", broken)
     else:
-        real = databases._counts_pg
+        real = postgresql.ScratchDatabase.row_counts
         monkeypatch.setattr(
-            databases, "_counts_pg", lambda cursor: {**real(cursor), "auth_group": -1}
+            postgresql.ScratchDatabase,
+            "row_counts",
+            lambda scratch: {**real(scratch), "auth_group": -1},
         )
 
     with pytest.raises(BackupError, match="unchanged|differ"):
@@ -494,7 +499,7 @@ def test_a_failing_restore_leaves_the_live_database_untouched(monkeypatch, failu
 @requires_postgresql
 @pytest.mark.parametrize("stop", ["cancelled", "damaged"])
 def test_a_restore_that_stops_early_leaves_no_database_behind(stop):
-    """The database a restore prepares while it checks goes when it stops."""
+    """A restore that stops before the swap leaves no new database behind."""
     site_data_make()
     result = services.backup_create()
     if stop == "damaged":
@@ -512,16 +517,20 @@ def test_a_restore_that_stops_early_leaves_no_database_behind(stop):
 def test_a_failed_clean_up_does_not_hide_why_a_restore_stopped(monkeypatch):
     site_data_make()
     result = services.backup_create()
-    _flip_byte(archive_path(result.name))
-    drop = databases.ScratchDatabase.drop
+    drop = postgresql.ScratchDatabase.drop
+
+    def load_fails(scratch, path):
+        scratch.create()
+        raise BackupError("pg_restore failed, the database is unchanged")
 
     def drop_then_fail(scratch):
         drop(scratch)
         raise BackupError("Cannot connect to PostgreSQL")
 
-    monkeypatch.setattr(databases.ScratchDatabase, "drop", drop_then_fail)
+    monkeypatch.setattr(postgresql.ScratchDatabase, "load", load_fails)
+    monkeypatch.setattr(postgresql.ScratchDatabase, "drop", drop_then_fail)
 
-    with pytest.raises(ArchiveDamaged, match=result.name) as raised:
+    with pytest.raises(BackupError, match="pg_restore failed") as raised:
         services.backup_restore(name=result.name)
     assert "was left: Cannot connect" in "\n".join(raised.value.__notes__)
 
@@ -564,58 +573,31 @@ def test_the_restored_database_keeps_the_live_ones_settings_and_grants():
 
 
 @requires_postgresql
-def test_a_restore_loads_the_database_while_it_checks_the_media(monkeypatch):
-    site_data_make()
-    result = services.backup_create()
-    archived = database_fingerprint()
-    site_data_change()
-    events = []
-    load_start, media_stage = (
-        databases.ScratchDatabase.load_start,
-        services._media_stage,
-    )
-
-    def loading(scratch, path):
-        events.append("load")
-        load_start(scratch, path)
-
-    def staging(stream, size, media_name, path):
-        events.append("media")
-        return media_stage(stream, size, media_name, path)
-
-    monkeypatch.setattr(databases.ScratchDatabase, "load_start", loading)
-    monkeypatch.setattr(services, "_media_stage", staging)
-
-    services.backup_restore(name=result.name)
-
-    assert events[0] == "load"
-    assert events.count("media") == len(manifest_read(result.name)["members"]) - 1
-    assert database_fingerprint() == archived
-
-
-@requires_postgresql
-def test_damage_found_after_the_load_began_leaves_everything_as_it_was(monkeypatch):
+def test_damage_anywhere_in_the_archive_stops_the_restore_before_any_load(
+    monkeypatch,
+):
+    """The whole archive is checked before a database is even created."""
     site_data_make()
     result = services.backup_create()
     site_data_change()
     rows, files, before = database_fingerprint(), media_fingerprint(), _database_names()
     path = archive_path(result.name)
     data = bytearray(path.read_bytes())
-    data[-100] ^= 0x01  # in the last frame: the manifest, after the database
+    data[-100] ^= 0x01  # near the end: the manifest, after the database
     path.write_bytes(bytes(data))
-    loads = []
-    load_start = databases.ScratchDatabase.load_start
+    created = []
+    create = postgresql.ScratchDatabase.create
 
-    def loading(scratch, path):
-        loads.append(scratch.name)
-        load_start(scratch, path)
+    def creating(scratch):
+        created.append(scratch.name)
+        create(scratch)
 
-    monkeypatch.setattr(databases.ScratchDatabase, "load_start", loading)
+    monkeypatch.setattr(postgresql.ScratchDatabase, "create", creating)
 
     with pytest.raises(ArchiveDamaged, match=result.name):
         services.backup_restore(name=result.name)
 
-    assert loads  # the database had begun to load
+    assert created == []
     assert _database_names() == before
     assert database_fingerprint() == rows
     assert media_fingerprint() == files

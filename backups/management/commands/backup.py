@@ -31,9 +31,6 @@ class Command(BackupCommand):
                 metavar="N",
                 help=f"Keep the newest archive of each of the last N {period} periods.",
             )
-        parser.add_argument(
-            "--noinput", "--no-input", action="store_true", help="Never prompt."
-        )
 
     def run(self, **options: Any) -> None:
         keeps = [options[f"keep_{p}"] for p in ("daily", "weekly", "monthly")]

@@ -35,7 +35,8 @@ class Command(BackupCommand):
         self.done(
             f"Restored {result.name}: "
             f"{sum(result.row_counts.values())} rows, {result.media_files} media "
-            f"files; the previous state is in {result.safety_backup}."
+            f"files; the previous state is in "
+            f"{result.safety_copy or result.safety_archive}."
         )
 
     def _confirm(self, question: str) -> bool:

@@ -24,9 +24,6 @@ class Command(BackupCommand):
             action="store_true",
             help="Also restore into a scratch database and compare row counts.",
         )
-        parser.add_argument(
-            "--noinput", "--no-input", action="store_true", help="Never prompt."
-        )
 
     def run(self, **options: Any) -> None:
         if options["archive"] and options["all"]:
