@@ -429,31 +429,41 @@ def _token(value: str) -> str | None:
     return None
 
 
-def _embedder(page) -> str:
-    """src/analyzer/tests/cross-origin-embedder-policy.js."""
-    header = _header(page, "Cross-Origin-Embedder-Policy")
+def _policy_token(page, header_name: str, prefix: str, values: set[str]) -> str:
+    """src/analyzer/tests/cross-origin-{embedder,opener}-policy.js.
+
+    Both grade a single token the same way, with results named after it.
+    """
+    header = _header(page, header_name)
     if header is None:
-        return "coep-not-implemented"
-    names = {
-        "require-corp": "coep-implemented-with-require-corp",
-        "credentialless": "coep-implemented-with-credentialless",
-        "unsafe-none": "coep-implemented-with-unsafe-none",
-    }
-    return names.get(_token(header[:1024]), "coep-header-invalid")
+        return f"{prefix}-not-implemented"
+    token = _token(header[:1024])
+    if token in values:
+        return f"{prefix}-implemented-with-{token}"
+    return f"{prefix}-header-invalid"
+
+
+def _embedder(page) -> str:
+    return _policy_token(
+        page,
+        "Cross-Origin-Embedder-Policy",
+        "coep",
+        {"require-corp", "credentialless", "unsafe-none"},
+    )
 
 
 def _opener(page) -> str:
-    """src/analyzer/tests/cross-origin-opener-policy.js."""
-    header = _header(page, "Cross-Origin-Opener-Policy")
-    if header is None:
-        return "coop-not-implemented"
-    names = {
-        "same-origin": "coop-implemented-with-same-origin",
-        "same-origin-allow-popups": "coop-implemented-with-same-origin-allow-popups",
-        "noopener-allow-popups": "coop-implemented-with-noopener-allow-popups",
-        "unsafe-none": "coop-implemented-with-unsafe-none",
-    }
-    return names.get(_token(header[:1024]), "coop-header-invalid")
+    return _policy_token(
+        page,
+        "Cross-Origin-Opener-Policy",
+        "coop",
+        {
+            "same-origin",
+            "same-origin-allow-popups",
+            "noopener-allow-popups",
+            "unsafe-none",
+        },
+    )
 
 
 def _cors(preflight) -> str:
