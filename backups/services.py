@@ -20,7 +20,6 @@ from typing import Any, BinaryIO
 
 import django
 from django.conf import settings
-from django.core.cache import caches
 from django.core.files.storage import FileSystemStorage, Storage
 from django.db import connection
 
@@ -36,6 +35,7 @@ from backups.media import (
     media_stage,
 )
 from backups.rotation import Retention, archives_to_keep
+from config import sitecache
 
 LOCK_NAME = ".backup.lock"
 
@@ -430,7 +430,9 @@ def backup_restore(
             raise BackupError(
                 f"After the restore the row counts of {wrong} differ from the manifest."
             )
-        _caches_clear()
+        # Every cached page came from the old data; the content version
+        # reaches every app server, shared cache or not.
+        sitecache.content_changed()
         return RestoreResult(
             name=name,
             safety_copy=safety_copy,
@@ -566,23 +568,12 @@ def _prune(*, retention: Retention) -> list[str]:
     return pruned
 
 
-def _caches_clear() -> None:
-    """Forget every cached value: all of it was computed from the old data.
-
-    The app servers share this cache (Redis) or keep their own for a few
-    minutes at most (local memory), so pages show the restored data at once
-    where it matters most.
-    """
-    for cache in caches.all(initialized_only=False):
-        cache.clear()
-
-
 def restore_rollback(*, name: str = "latest") -> safety.SafetyCopy:
     """Put back the database and media a PostgreSQL restore replaced."""
     with _locked():
         copy = safety.safety_copy_get(name)
         safety.safety_copy_rollback(copy, media_now=list(media_names()))
-        _caches_clear()
+        sitecache.content_changed()
         return copy
 
 

@@ -301,17 +301,7 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
         # The revert writes the old version to the row before the form is
         # saved, so the slug it replaces is taken from the product read here.
         with services.product_slug_change_recorded(product=product):
-            response = super().revision_view(
-                request, object_id, version_id, extra_context
-            )
-        services.catalog_changed_now_and_on_commit()
-        return response
-
-    def recover_view(self, request, version_id, extra_context=None):
-        response = super().recover_view(request, version_id, extra_context)
-        if request.method == "POST":
-            services.catalog_changed_now_and_on_commit()
-        return response
+            return super().revision_view(request, object_id, version_id, extra_context)
 
     # Bulk actions
 
@@ -545,12 +535,6 @@ class CategoryAdmin(VersionAdmin):
 
     def recover_view(self, request, version_id, extra_context=None):
         raise PermissionDenied
-
-    def revision_view(self, request, object_id, version_id, extra_context=None):
-        response = super().revision_view(request, object_id, version_id, extra_context)
-        if request.method == "POST":
-            services.catalog_changed_now_and_on_commit()
-        return response
 
 
 @admin.register(ProductPreviewLink)

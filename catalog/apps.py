@@ -1,18 +1,12 @@
 from django.apps import AppConfig
 from django.db import connections
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import post_migrate
 
 
 def _install_search_index(using: str, **kwargs) -> None:
     from catalog.search import search_index_install
 
     search_index_install(connections[using])
-
-
-def _catalog_changed(**kwargs) -> None:
-    from catalog.services import catalog_changed_now_and_on_commit
-
-    catalog_changed_now_and_on_commit()
 
 
 class CatalogConfig(AppConfig):
@@ -22,19 +16,21 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         import reversion
         from django.contrib.flatpages.models import FlatPage
+        from django.contrib.sites.models import Site
 
-        from catalog import history
+        from catalog import cache, history
         from catalog.models import Category, Product, ProductImage
+        from config import sitecache
 
         # SQLite drops a table's triggers when a migration rebuilds it, so
         # the search triggers are put back after every migrate.
         post_migrate.connect(_install_search_index, sender=self)
 
-        # Every write that visitors can see makes cached catalog data stale,
-        # whichever way it comes: admin form, revert, recover or import.
-        for model in (Product, ProductImage, Category, FlatPage):
-            post_save.connect(_catalog_changed, sender=model, weak=False)
-            post_delete.connect(_catalog_changed, sender=model, weak=False)
+        # Every saved or deleted row that visitors can see makes cached pages
+        # stale, whichever way it comes: admin form, revert, recover, import.
+        # The site's domain is in the sitemap's links.
+        sitecache.watch([Product, ProductImage, Category, FlatPage, Site])
+        sitecache.schedule_follow(cache.visibility_moments)
 
         # History: a product's versions carry its images, so "recover
         # deleted" brings both back. A revert never moves a category.

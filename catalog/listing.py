@@ -12,6 +12,7 @@ from django.utils.functional import cached_property
 from catalog import search
 from catalog.cache import cached
 from catalog.models import Category, Product, ProductQuerySet
+from catalog.selectors import category_choices
 
 SORTS = {
     "newest": ("Newest", ("-publish_at", "-pk")),
@@ -66,7 +67,6 @@ class CountCachingPaginator(Paginator):
             self.count_key,
             self.object_list.count,
             timeout=120,
-            follows_schedule=True,
         )
 
 
@@ -171,3 +171,20 @@ def product_listing(params: QueryDict, *, category: Category | None = None) -> L
     page = _page(paginator, number)
     page.object_list = list(page.object_list)
     return Listing(page=page, values=values, form=form)
+
+
+def listing_page_params(params: QueryDict) -> tuple | None:
+    """What of a list page's query string changes the page, for the page cache.
+
+    The values are those the page shows, as the filter form cleans them, so
+    unknown parameters, their order and invalid values make no new entry. A
+    category that does not exist gives None (rendered, never stored), so
+    made-up slugs cannot fill the cache either.
+    """
+    values = ProductFilterForm(params).valid_values()
+    if values.get("sort") == RELEVANCE:
+        del values["sort"]
+    if "category" in values and values["category"] not in dict(category_choices()):
+        return None
+    filters = tuple(sorted((name, str(value)) for name, value in values.items()))
+    return filters, _page_number(params.get("page"))

@@ -125,16 +125,23 @@ class ProductQuerySet(models.QuerySet):
         """Products a visitor may see."""
         return self.filter(visibility_condition(at or timezone.now()))
 
-    def next_visibility_change(self, *, after) -> "datetime | None":
-        """When the next published product appears or disappears, if ever."""
+    def visibility_moments(self, *, at) -> "tuple[datetime | None, datetime | None]":
+        """The last moment at or before `at` when a published product
+        appeared or disappeared, and the next one after it; either None.
+        """
         published = self.filter(status=Product.Status.PUBLISHED)
-        moments = published.filter(
-            Q(publish_at__gt=after) | Q(unpublish_at__gt=after)
-        ).aggregate(
-            publish=models.Min("publish_at", filter=Q(publish_at__gt=after)),
-            unpublish=models.Min("unpublish_at", filter=Q(unpublish_at__gt=after)),
+        moments = published.aggregate(
+            last_publish=models.Max("publish_at", filter=Q(publish_at__lte=at)),
+            last_unpublish=models.Max("unpublish_at", filter=Q(unpublish_at__lte=at)),
+            next_publish=models.Min("publish_at", filter=Q(publish_at__gt=at)),
+            next_unpublish=models.Min("unpublish_at", filter=Q(unpublish_at__gt=at)),
         )
-        return min((m for m in moments.values() if m is not None), default=None)
+        last = [moments["last_publish"], moments["last_unpublish"]]
+        upcoming = [moments["next_publish"], moments["next_unpublish"]]
+        return (
+            max((m for m in last if m is not None), default=None),
+            min((m for m in upcoming if m is not None), default=None),
+        )
 
     def with_visibility(self, *, at=None) -> "ProductQuerySet":
         """Annotate each product with `is_visible`, for staff previews."""

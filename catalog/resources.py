@@ -10,7 +10,6 @@ from import_export import fields, resources, widgets
 
 from catalog.models import Category, Product
 from catalog.redirects import product_redirect_on_slug_change
-from catalog.services import catalog_changed_now_and_on_commit
 
 
 class CategorySlugWidget(widgets.ForeignKeyWidget):
@@ -173,9 +172,3 @@ class ProductResource(resources.ModelResource):
         product_redirect_on_slug_change(
             slug_before=slug_before, status_before=status_before, product=instance
         )
-
-    def after_import(self, dataset, result, **kwargs) -> None:
-        super().after_import(dataset, result, **kwargs)
-        # A dry run bumps too: it is rolled back, and a needless bump only
-        # costs one recomputation of the cached values.
-        catalog_changed_now_and_on_commit()

@@ -11,12 +11,12 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from catalog.cache import catalog_changed
 from catalog.models import IMAGE_WIDTHS, Category, Product, ProductImage
 from catalog.redirects import (
     category_redirect_on_path_change,
     product_redirect_on_slug_change,
 )
+from config import sitecache
 
 CENT = Decimal("0.01")
 # The largest price the column holds (max_digits=10, decimal_places=2).
@@ -108,16 +108,6 @@ def product_slug_change_recorded(*, product: Product) -> Iterator[None]:
         )
 
 
-def catalog_changed_now_and_on_commit() -> None:
-    """Make cached catalog data stale now and again once the write commits.
-
-    The second bump matters: a visitor's request between the first bump and
-    the commit may cache what it read from the old rows.
-    """
-    catalog_changed()
-    transaction.on_commit(catalog_changed)
-
-
 def _history_record(products: list[Product], *, user, comment: str) -> None:
     # One revision per product, so reverting one product's entry in its
     # history never reverts the other products of the same bulk action.
@@ -137,7 +127,8 @@ def _products_update(products: QuerySet, *, user, comment: str, **values) -> int
     )
     changed = list(Product.objects.filter(pk__in=ids))
     _history_record(changed, user=user, comment=comment)
-    catalog_changed_now_and_on_commit()
+    # A queryset update sends no signal for `sitecache.watch` to hear.
+    sitecache.content_changed()
     return count
 
 
@@ -201,7 +192,8 @@ def product_price_change(*, products: QuerySet, percent: Decimal, user) -> int:
     Product.objects.bulk_update(changed, ["price", "updated_at"])
     sign = "+" if percent >= 0 else ""
     _history_record(changed, user=user, comment=f"Price changed by {sign}{percent} %")
-    catalog_changed_now_and_on_commit()
+    # bulk_update sends no signal for `sitecache.watch` to hear.
+    sitecache.content_changed()
     return len(changed)
 
 

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import patch_cache_control
 
 from catalog import previews, redirects, seo
-from catalog.listing import SORTS, product_listing
+from catalog.listing import SORTS, listing_page_params, product_listing
 from catalog.models import Category, Product
 from catalog.selectors import (
     categories_matching,
@@ -18,8 +18,10 @@ from catalog.selectors import (
     related_products,
     top_categories,
 )
+from config.pagecache import public_page
 
 
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     visible = Product.objects.visible().with_cards()
     return render(
@@ -43,12 +45,14 @@ def _list_context(listing, **extra) -> dict:
     }
 
 
+@public_page(params=listing_page_params)
 def product_list(request: HttpRequest) -> HttpResponse:
     listing = product_listing(request.GET)
     context = _list_context(listing, category_choices=category_choices())
     return render(request, "catalog/product_list.html", context)
 
 
+@public_page(params=listing_page_params)
 def search(request: HttpRequest) -> HttpResponse:
     listing = product_listing(request.GET)
     suggestions = []
@@ -60,6 +64,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/search.html", context)
 
 
+@public_page(params=listing_page_params)
 def category_detail(request: HttpRequest, url_path: str) -> HttpResponse:
     url_path = url_path.strip("/")
     category = Category.objects.filter(url_path=url_path).first()
@@ -87,6 +92,8 @@ def _staff_may_preview(request: HttpRequest) -> bool:
     return user.is_active and user.is_staff and user.has_perm("catalog.view_product")
 
 
+# A share-preview link shows a draft to whoever holds it: never cached.
+@public_page(bypass=(previews.PARAMETER,))
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = Product.objects.with_images().with_visibility().filter(slug=slug).first()
     if product is None:

@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "config.headers.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.RejectNulInPathMiddleware",
+    # Above the session: a cached public page skips everything below it.
+    "config.pagecache.PageCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -172,6 +174,22 @@ CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=0.1)
 CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "config.cache_backends.FailSoftRedisCache"
+# With a cache of its own in each process (local memory), the content version
+# that makes cached pages stale is this file's modification time, which every
+# process on the machine sees (config/sitecache.py).
+SITE_CACHE_VERSION_FILE = env.path(
+    "SITE_CACHE_VERSION_FILE", default=VAR_DIR / "content-version"
+)
+# Public pages for anonymous visitors are served from the cache
+# (config/pagecache.py). They are never stale there, so they may be kept
+# long; 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)
+# How long a browser or CDN may reuse a public page without asking again:
+# the longest a change can take to show behind a CDN.
+PAGE_CACHE_MAX_AGE = env.int("PAGE_CACHE_MAX_AGE", default=60)
+# How long requests for a page being rendered wait for it before rendering
+# it themselves.
+PAGE_CACHE_WAIT_SECONDS = env.float("PAGE_CACHE_WAIT_SECONDS", default=2.0)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,14 +1,15 @@
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.flatpages.views import flatpage
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from catalog.cache import cache_page_per_catalog_version
 from catalog.sitemaps import SITEMAPS
 from config import views
 from config.cspreport import csp_report
+from config.pagecache import public_page
 
 admin.autodiscover()
 admin.site.site_header = f"{settings.SITE_NAME} administration"
@@ -21,6 +22,16 @@ handler500 = "config.errors.server_error"
 # allauth answers its rate limits through the URLconf's handler429.
 handler429 = "config.ratelimits.rate_limited"
 
+
+def _sitemap_page(params) -> str:
+    return params.get("p", "1")
+
+
+# Other apps' views that are public pages.
+public_page(flatpage)
+public_page(sitemap_views.index)
+public_page(params=_sitemap_page)(sitemap_views.sitemap)
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
@@ -30,7 +41,7 @@ urlpatterns = [
     path(settings.DJANGO_ADMIN_URL, admin.site.urls),
     path(
         "sitemap.xml",
-        cache_page_per_catalog_version(timeout=3600)(sitemap_views.index),
+        sitemap_views.index,
         {
             "sitemaps": SITEMAPS,
             "sitemap_url_name": "sitemap-section",
@@ -40,7 +51,7 @@ urlpatterns = [
     ),
     path(
         "sitemap-<section>.xml",
-        cache_page_per_catalog_version(timeout=3600)(sitemap_views.sitemap),
+        sitemap_views.sitemap,
         {"sitemaps": SITEMAPS, "content_type": "application/xml; charset=utf-8"},
         name="sitemap-section",
     ),

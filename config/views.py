@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
+from config.pagecache import public_page
+
 logger = logging.getLogger(__name__)
 
 
@@ -58,8 +60,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
+@public_page
 @require_GET
-@cache_control(max_age=86400, public=True)
 def robots_txt(request: HttpRequest) -> HttpResponse:
     return render(request, "robots.txt", content_type="text/plain; charset=utf-8")
 

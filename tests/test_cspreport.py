@@ -47,7 +47,7 @@ def csp_lines(caplog):
     return lambda: [r.getMessage() for r in caplog.records if r.name == "csp"]
 
 
-def test_the_policy_names_the_report_address(client):
+def test_the_policy_names_the_report_address(client, db):
     response = client.get("/robots.txt")
 
     assert f"report-uri {URL}" in response["Content-Security-Policy"]

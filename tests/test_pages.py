@@ -59,7 +59,7 @@ def test_healthz_is_degraded_but_200_when_only_the_cache_is_down(client):
     assert response.json() == {"status": "degraded", "database": "ok", "cache": "error"}
 
 
-def test_robots_txt_is_plain_text_and_hides_admin(client):
+def test_robots_txt_is_plain_text_and_hides_admin(client, db):
     response = client.get("/robots.txt")
 
     assert response.status_code == 200

@@ -1,0 +1,264 @@
+"""Public pages answered from the cache, never stale.
+
+A view marked with `@public_page` is served to anonymous visitors from the
+cache: the home page, product lists, categories, product pages, search,
+flat pages, the sitemap and robots.txt. The middleware sits near the top of
+the stack, so a hit skips the session, authentication, CSRF and messages
+middleware, the view, its queries and its templates. Only the middleware
+above it (request id, security headers, the content security policy) runs,
+so a cached page carries the same headers as a fresh one.
+
+- Anonymous means no session cookie (and no messages cookie, which holds
+  notes for one visitor). Other cookies, a `csrftoken` or an analytics
+  cookie, neither split nor bypass the cache.
+- Pages are kept under the site's content version (config/sitecache.py),
+  so every change shows on the very next request, on every app server.
+- The key holds the scheme, host, path, and only the query parameters the
+  view declares, normalized by it, so unknown parameters and their order
+  make no new entries.
+- Only a 200 that sets no cookie, varies on nothing but the cookie header,
+  and allows shared caching is stored.
+- When many requests miss the same page at once, one renders it and the
+  others wait for it, up to PAGE_CACHE_WAIT_SECONDS.
+- Public pages carry ETag, Last-Modified (when the content last changed)
+  and `Cache-Control: public, max-age=PAGE_CACHE_MAX_AGE`, and answer 304 to
+  If-None-Match and If-Modified-Since, cached or not. Pages built for one
+  person carry `private, no-store`.
+- `public_page_served` is sent for every public page served, cached or
+  not: the place for anything that must see every page view.
+"""
+
+import hashlib
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.dispatch import Signal
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.urls import Resolver404, resolve
+from django.utils.cache import (
+    get_conditional_response,
+    has_vary_header,
+    patch_cache_control,
+    set_response_etag,
+)
+from django.utils.http import http_date
+
+from config import sitecache
+
+# Sent with `request`, `response` and `cached` (whether the cache answered)
+# for every public page served to anyone, including 304s and 404s. A
+# receiver runs on every page view, so it must be quick: count in the cache,
+# write to the database later.
+public_page_served = Signal()
+
+# Headers that belong to one answer, not to the page.
+_PER_RESPONSE = {"x-request-id", "set-cookie", "date"}
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    """How a view's pages are cached: which parameters make a page."""
+
+    # Returns what of the query string changes the page, normalized, or
+    # None when the page must not be cached (a parameter that is not valid).
+    params: Callable[[QueryDict], Hashable | None] = field(default=lambda _: ())
+    # Parameters that make the page personal (a share-preview token).
+    bypass: tuple[str, ...] = ()
+
+
+# Views marked with `public_page`, by function: the URLconf keeps the view
+# itself, so `reverse()` by function (FlatPage.get_absolute_url) still works.
+_policies: dict[Callable, PublicPage] = {}
+
+
+def public_page(
+    view: Callable | None = None,
+    *,
+    params: Callable[[QueryDict], Hashable | None] | None = None,
+    bypass: tuple[str, ...] = (),
+):
+    """Mark a view's anonymous GET and HEAD answers as cacheable.
+
+    Usable bare (`@public_page`), with arguments, or on another app's view
+    (`public_page(flatpage)`); the view is returned unchanged.
+    `params(request.GET)` gives the normalized query parameters that change
+    the page.
+    """
+    policy = PublicPage(bypass=bypass) if params is None else PublicPage(params, bypass)
+
+    def register(func: Callable) -> Callable:
+        _policies[func] = policy
+        return func
+
+    return register(view) if view is not None else register
+
+
+@dataclass
+class _Stored:
+    content: bytes
+    headers: list[tuple[str, str]]
+
+    def response(self) -> HttpResponse:
+        response = HttpResponse(self.content)
+        for name, value in self.headers:
+            response[name] = value
+        return response
+
+
+def _policy(request: HttpRequest) -> PublicPage | None:
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+    return _policies.get(match.func)
+
+
+def _personal(request: HttpRequest) -> bool:
+    cookies = request.COOKIES
+    return (
+        settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies
+    )
+
+
+def _storable(response: HttpResponse) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    control = response.get("Cache-Control", "")
+    if any(word in control for word in ("private", "no-store", "no-cache")):
+        return False
+    vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v}
+    return vary <= {"cookie"}
+
+
+def _key(request: HttpRequest, token: str, params: Hashable) -> str:
+    # The host is the one Django checked against ALLOWED_HOSTS on the first,
+    # uncached answer; a host it refused never had a page stored.
+    source = repr((request.scheme, request.get_host(), request.path, params))
+    digest = hashlib.sha256(source.encode()).hexdigest()
+    return f"page:{token}:{digest}"
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        policy = _policy(request)
+        if policy is None:
+            return self._personal_marked(request, self.get_response(request))
+        if (
+            request.method not in ("GET", "HEAD")
+            or _personal(request)
+            or any(name in request.GET for name in policy.bypass)
+        ):
+            response = self._personal_marked(request, self.get_response(request))
+            public_page_served.send(
+                PublicPage, request=request, response=response, cached=False
+            )
+            return response
+        response, cached = self._public(request, policy)
+        public_page_served.send(
+            PublicPage, request=request, response=response, cached=cached
+        )
+        return response
+
+    def _public(
+        self, request: HttpRequest, policy: PublicPage
+    ) -> tuple[HttpResponse, bool]:
+        """The page for an anonymous visitor, and whether the cache had it."""
+        version = sitecache.content_version()
+        params = policy.params(request.GET)
+        if version is None or params is None or settings.PAGE_CACHE_SECONDS <= 0:
+            response = self.get_response(request)
+            return self._conditional(request, response, version, stored=None), False
+        key = _key(request, version.token, params)
+        stored = cache.get(key)
+        if stored is None:
+            stored, response = self._render_once(request, key)
+            if response is not None:
+                return self._conditional(request, response, version, stored), False
+        return self._conditional(request, stored.response(), version, stored), True
+
+    def _render_once(
+        self, request: HttpRequest, key: str
+    ) -> tuple[_Stored | None, HttpResponse | None]:
+        """Render and store the page, or wait for another request doing so.
+
+        Returns the stored page when another request rendered it, else the
+        response rendered here (and what was stored of it, if anything).
+        """
+        lock = key + ":rendering"
+        if not cache.add(
+            lock, 1, timeout=max(1, int(settings.PAGE_CACHE_WAIT_SECONDS * 2))
+        ):
+            deadline = time.monotonic() + settings.PAGE_CACHE_WAIT_SECONDS
+            while time.monotonic() < deadline:
+                time.sleep(0.01)
+                found = cache.get_many([key, lock])
+                if key in found:
+                    return found[key], None
+                if lock not in found:
+                    # The other request's page could not be stored (a 404,
+                    # say): render it here too.
+                    break
+        try:
+            response = self.get_response(request)
+            stored = self._store(key, response)
+        finally:
+            cache.delete(lock)
+        return stored, response
+
+    def _store(self, key: str, response: HttpResponse) -> _Stored | None:
+        if hasattr(response, "render") and callable(response.render):
+            response.render()
+        if not _storable(response):
+            return None
+        patch_cache_control(response, public=True, max_age=settings.PAGE_CACHE_MAX_AGE)
+        set_response_etag(response)
+        headers = [
+            (name, value)
+            for name, value in response.items()
+            if name.lower() not in _PER_RESPONSE
+        ]
+        stored = _Stored(content=response.content, headers=headers)
+        cache.set(key, stored, timeout=settings.PAGE_CACHE_SECONDS)
+        return stored
+
+    def _conditional(
+        self,
+        request: HttpRequest,
+        response: HttpResponse,
+        version: sitecache.ContentVersion | None,
+        stored: _Stored | None,
+    ) -> HttpResponse:
+        if stored is None:
+            # Rendered and not stored: shared caches may keep it only when
+            # it could have been stored.
+            if not _storable(response):
+                return self._personal_marked(request, response)
+            patch_cache_control(
+                response, public=True, max_age=settings.PAGE_CACHE_MAX_AGE
+            )
+            set_response_etag(response)
+        if version is not None:
+            response["Last-Modified"] = http_date(version.changed_at.timestamp())
+        last_modified = version.changed_at.timestamp() if version else None
+        return get_conditional_response(
+            request,
+            etag=response.get("ETag"),
+            last_modified=last_modified,
+            response=response,
+        )
+
+    @staticmethod
+    def _personal_marked(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """Keep pages built for one person out of shared caches."""
+        if "Cache-Control" not in response and (
+            _personal(request) or has_vary_header(response, "Cookie")
+        ):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
