@@ -29,6 +29,7 @@ so a cached page carries the same headers as a fresh one.
 """
 
 import hashlib
+import math
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -244,9 +245,12 @@ class PageCacheMiddleware:
                 response, public=True, max_age=settings.PAGE_CACHE_MAX_AGE
             )
             set_response_etag(response)
-        if version is not None:
-            response["Last-Modified"] = http_date(version.changed_at.timestamp())
         last_modified = version.changed_at.timestamp() if version else None
+        if last_modified is not None and time.time() >= math.ceil(last_modified):
+            # HTTP dates have whole seconds. The header rounds up, and is
+            # only sent once that second is over, so that a later change is
+            # always later than any date a client sends back.
+            response["Last-Modified"] = http_date(math.ceil(last_modified))
         return get_conditional_response(
             request,
             etag=response.get("ETag"),

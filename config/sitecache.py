@@ -23,7 +23,6 @@ passed, so pages cached before it are not used after it.
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -123,9 +122,9 @@ class _CacheStamp:
 
 _stamps: dict[str, _FileStamp | _CacheStamp] = {}
 _schedule: Schedule | None = None
-# This process's view of the schedule, for the stamp it was computed at.
-_schedule_state: dict[str, object] = {}
-_schedule_lock = threading.Lock()
+# This process's view of the schedule: (stamp, last moment, next moment),
+# replaced whole so that threads never see parts of two.
+_schedule_state: tuple[int, datetime | None, datetime | None] | None = None
 
 
 def _stamp() -> _FileStamp | _CacheStamp:
@@ -155,16 +154,14 @@ def _last_scheduled_moment(stamp: int, now: datetime) -> datetime | None:
     the stamp, so each process asks the database once per stamp and once
     each time a moment passes.
     """
+    global _schedule_state
     if _schedule is None:
         return None
     state = _schedule_state
-    if state.get("stamp") != stamp or (
-        state["next"] is not None and now >= state["next"]
-    ):
-        with _schedule_lock:
-            last, upcoming = _schedule(now)
-            state.update(stamp=stamp, last=last, next=upcoming)
-    return state["last"]
+    if state is None or state[0] != stamp or (state[2] is not None and now >= state[2]):
+        last, upcoming = _schedule(now)
+        state = _schedule_state = (stamp, last, upcoming)
+    return state[1]
 
 
 def content_version() -> ContentVersion | None:
