@@ -295,3 +295,30 @@ def test_many_requests_missing_the_same_page_render_it_once(live_server, setting
 
     assert statuses == [200] * 8
     assert len(renders) == 1
+
+
+def test_signed_in_visitors_get_the_product_grid_from_the_cache(catalog):
+    """Their page is built afresh around cards rendered once for everyone."""
+    ada, bob = make_user(email="ada@example.com"), make_user(email="bob@example.com")
+    ada_client, bob_client = Client(), Client()
+    ada_client.force_login(ada)
+    bob_client.force_login(bob)
+    rendered = []
+
+    def record(*, template, **kwargs):
+        rendered.append(template.name)
+
+    template_rendered.connect(record)
+    try:
+        ada_page = ada_client.get("/products/")
+        first = rendered.count("includes/product_card.html")
+        rendered.clear()
+        bob_page = bob_client.get("/products/")
+    finally:
+        template_rendered.disconnect(record)
+
+    assert first == 1
+    assert "includes/product_card.html" not in rendered
+    assert "catalog/product_list.html" in rendered
+    assert b"Arc Lamp" in bob_page.content
+    assert ada_page.content.count(b"Arc Lamp") == bob_page.content.count(b"Arc Lamp")

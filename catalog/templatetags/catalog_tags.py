@@ -86,3 +86,9 @@ FIRST_ROW = 4
 def above_the_fold(position: int) -> bool:
     """Whether the card at this 1-based position shows before any scroll."""
     return position <= FIRST_ROW
+
+
+@register.filter
+def pks(objects) -> str:
+    """The primary keys of `objects`, as a fragment cache key part."""
+    return ",".join(str(item.pk) for item in objects)
