@@ -33,6 +33,7 @@ import math
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -111,8 +112,16 @@ class _Stored:
 
 
 def _policy(request: HttpRequest) -> PublicPage | None:
+    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+    return _policy_for_path(request.path_info, urlconf)
+
+
+# Resolving an address costs more than the rest of a cache hit together; the
+# answer only depends on the address, and the most visited ones repeat.
+@lru_cache(maxsize=4096)
+def _policy_for_path(path: str, urlconf: str) -> PublicPage | None:
     try:
-        match = resolve(request.path_info, getattr(request, "urlconf", None))
+        match = resolve(path, urlconf)
     except Resolver404:
         return None
     return _policies.get(match.func)

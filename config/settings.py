@@ -92,12 +92,15 @@ MIDDLEWARE = [
     # First, so that every log line of a request, and every answer, even one
     # made by a later middleware, carries the request's id.
     "config.requestid.RequestIdMiddleware",
+    # Next, so that a cached public page skips everything below it. The
+    # headers the middleware below add (security, CSP) are stored with the
+    # page; none of them differ between requests, and pages are kept per
+    # scheme, so a plain http request still meets the HTTPS redirect.
+    "config.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.headers.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.RejectNulInPathMiddleware",
-    # Above the session: a cached public page skips everything below it.
-    "config.pagecache.PageCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
