@@ -24,6 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # The test settings are production settings with unhashed static file names,
 # so no collectstatic is needed; DEBUG stays off, as in production.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+# What a page costs to build: the page cache would answer every request but
+# the first (bench/middleware_cost.py measures a cached page).
+os.environ.setdefault("PAGE_CACHE_SECONDS", "0")
 warnings.filterwarnings("ignore", message="No directory at")
 
 import django  # noqa: E402
