@@ -322,3 +322,26 @@ def test_signed_in_visitors_get_the_product_grid_from_the_cache(catalog):
     assert "catalog/product_list.html" in rendered
     assert b"Arc Lamp" in bob_page.content
     assert ada_page.content.count(b"Arc Lamp") == bob_page.content.count(b"Arc Lamp")
+
+
+def test_head_requests_are_answered_from_the_cache(
+    client, catalog, django_assert_num_queries
+):
+    client.get("/products/")
+
+    with django_assert_num_queries(0):
+        response = client.head("/products/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_an_http_request_never_gets_a_page_stored_for_https(client, catalog, settings):
+    """Pages are kept per scheme, so the HTTPS redirect still happens."""
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/products/", secure=True).status_code == 200
+
+    response = client.get("/products/")
+
+    assert response.status_code == 301
+    assert response["Location"] == "https://testserver/products/"
