@@ -42,13 +42,26 @@ STOP_WORDS = frozenset(
 
 _START, _STOP = "\x02", "\x03"
 
-# Weights: the name (and SKU) counts most, then the summary, the category
-# names, and the description.
-_PG_CATEGORY_NAMES = """
+# The parts of a product's search vector, in the order they are joined, with
+# their weights: the name (and SKU) counts most, then the summary, the
+# category names, and the description.
+PG_VECTOR_PARTS = {
+    "name": "A",
+    "sku": "A",
+    "summary": "B",
+    "categories": "C",
+    "description": "D",
+}
+PG_VECTOR_TRIGGER = "catalog_product_search_vector"
+
+
+def pg_category_names(category_id: str) -> str:
+    """SQL for the names of a category and its ancestors, from the top."""
+    return f"""
     (SELECT string_agg(a.name, ' ' ORDER BY a.depth)
      FROM catalog_category a, catalog_category c
-     WHERE c.id = NEW.category_id AND c.path LIKE a.path || '%%')
-"""
+     WHERE c.id = {category_id} AND c.path LIKE a.path || '%%')
+    """
 
 
 def _pg_words(column: str) -> str:
@@ -58,24 +71,41 @@ def _pg_words(column: str) -> str:
     return f"regexp_replace(coalesce({column}, ''), '[^[:alnum:]]+', ' ', 'g')"
 
 
+def pg_vector_part(part: str, text: str) -> str:
+    """SQL for one weighted part of the search vector, from the SQL of its text.
+
+    The whole vector is the parts joined with `||` in PG_VECTOR_PARTS order;
+    bench/seed.py joins the same parts, computing each repeated text once.
+    """
+    words = _pg_words(text)
+    return f"setweight(to_tsvector('english', {words}), '{PG_VECTOR_PARTS[part]}')"
+
+
+_PG_TRIGGER_TEXTS = {
+    "name": "NEW.name",
+    "sku": "NEW.sku",
+    "summary": "NEW.summary",
+    "categories": pg_category_names("NEW.category_id"),
+    "description": "NEW.description",
+}
+_PG_TRIGGER_VECTOR = " ||\n        ".join(
+    pg_vector_part(part, _PG_TRIGGER_TEXTS[part]) for part in PG_VECTOR_PARTS
+)
+
 PG_INSTALL = [
     "ALTER TABLE catalog_product ADD COLUMN IF NOT EXISTS search_vector tsvector",
     f"""
     CREATE OR REPLACE FUNCTION catalog_product_search_vector() RETURNS trigger AS $$
     BEGIN
       NEW.search_vector :=
-        setweight(to_tsvector('english', {_pg_words("NEW.name")}), 'A') ||
-        setweight(to_tsvector('english', {_pg_words("NEW.sku")}), 'A') ||
-        setweight(to_tsvector('english', {_pg_words("NEW.summary")}), 'B') ||
-        setweight(to_tsvector('english', {_pg_words(_PG_CATEGORY_NAMES)}), 'C') ||
-        setweight(to_tsvector('english', {_pg_words("NEW.description")}), 'D');
+        {_PG_TRIGGER_VECTOR};
       RETURN NEW;
     END
     $$ LANGUAGE plpgsql
     """,
-    "DROP TRIGGER IF EXISTS catalog_product_search_vector ON catalog_product",
-    """
-    CREATE TRIGGER catalog_product_search_vector
+    f"DROP TRIGGER IF EXISTS {PG_VECTOR_TRIGGER} ON catalog_product",
+    f"""
+    CREATE TRIGGER {PG_VECTOR_TRIGGER}
     BEFORE INSERT OR UPDATE OF name, sku, summary, description, category_id
     ON catalog_product FOR EACH ROW
     EXECUTE FUNCTION catalog_product_search_vector()
