@@ -15,9 +15,9 @@ and moved into `catalog_product` by one INSERT … SELECT. The search
 trigger would spend 0.1 ms a row making the search vector, most of it on
 the description; products share about a thousand descriptions, so each
 repeated text's part of the vector is made once and the parts are joined as
-the trigger joins them (`catalog.search.pg_vector_part`). The table's
-plain indexes are dropped during the load and built again after it, which
-is faster than keeping them up to date row by row. On SQLite, which is for
+the trigger joins them (`catalog.search.pg_search_vector`). Foreign keys
+and plain indexes are dropped during the load and made again after it,
+which is faster than checking and indexing row by row. On SQLite, which is for
 smaller catalogs, products go in with `bulk_create` and the triggers fill
 the full-text table.
 """
@@ -39,10 +39,11 @@ from catalog.demo import (
 )
 from catalog.models import Category, Product, ProductImage
 from catalog.search import (
-    PG_VECTOR_PARTS,
     PG_VECTOR_TRIGGER,
     pg_category_names,
-    pg_vector_part,
+    pg_name_vector,
+    pg_search_vector,
+    pg_weighted_part,
 )
 
 POOL_SIZE = 12
@@ -133,30 +134,31 @@ def _products_copy(connection: BaseDatabaseWrapper, rows: Iterator[tuple]) -> No
         for part, (column, text) in _SHARED_PARTS.items():
             cursor.execute(
                 f"CREATE TEMPORARY TABLE seed_{part} ON COMMIT DROP AS "
-                f"SELECT key, {pg_vector_part(part, text)} AS vector "
+                f"SELECT key, {pg_weighted_part(part, text)} AS vector "
                 f"FROM (SELECT DISTINCT {column} AS key FROM seed_product) keys",
                 [],
             )
-        vector = " || ".join(
-            f"seed_{part}.vector"
-            if part in _SHARED_PARTS
-            else pg_vector_part(part, f"s.{part}")
-            for part in PG_VECTOR_PARTS
+        vector = pg_search_vector(
+            name_vector="name.vector",
+            parts={part: f"seed_{part}.vector" for part in _SHARED_PARTS},
         )
         joins = " ".join(
             f"JOIN seed_{part} ON seed_{part}.key = s.{column}"
             for part, (column, _) in _SHARED_PARTS.items()
         )
         selected = ", ".join(f"s.{column}" for column in _COLUMNS)
-        # The vector is made here, so the trigger would only make it again.
+        # The vectors are made here, so the trigger would only make them
+        # again.
         cursor.execute(
             f"ALTER TABLE catalog_product DISABLE TRIGGER {PG_VECTOR_TRIGGER}"
         )
         cursor.execute(
             f"INSERT INTO catalog_product ({columns}, seo_title, "
-            "seo_description, created_at, updated_at, search_vector) "
-            f"SELECT {selected}, '', '', %s, %s, {vector} "
-            f"FROM seed_product s {joins} ORDER BY s.sku",
+            "seo_description, created_at, updated_at, name_vector, search_vector) "
+            f"SELECT {selected}, '', '', %s, %s, name.vector, {vector} "
+            "FROM seed_product s CROSS JOIN LATERAL (SELECT "
+            f"{pg_name_vector(name='s.name', sku='s.sku')} AS vector) name "
+            f"{joins} ORDER BY s.sku",
             [timezone.now()] * 2,
         )
         cursor.execute(

@@ -127,14 +127,20 @@ class ProductQuerySet(models.QuerySet):
 
     def next_visibility_change(self, *, after) -> "datetime | None":
         """When the next published product appears or disappears, if ever."""
-        published = self.filter(status=Product.Status.PUBLISHED)
-        moments = published.filter(
-            Q(publish_at__gt=after) | Q(unpublish_at__gt=after)
-        ).aggregate(
-            publish=models.Min("publish_at", filter=Q(publish_at__gt=after)),
-            unpublish=models.Min("unpublish_at", filter=Q(unpublish_at__gt=after)),
-        )
-        return min((m for m in moments.values() if m is not None), default=None)
+        published = self.filter(status=Product.Status.PUBLISHED).order_by()
+        # One range scan of an index per moment, in one query: asked for
+        # both at once, PostgreSQL read every published product's row
+        # (5 ms against 100 to 270 ms at a million products, 20,000 of them
+        # scheduled). Grouping by status (one group) makes each minimum a
+        # query of its own that the union can join.
+        firsts = [
+            published.filter(**{f"{field}__gt": after})
+            .values("status")
+            .annotate(first=models.Min(field))
+            .values_list("first", flat=True)
+            for field in ("publish_at", "unpublish_at")
+        ]
+        return min(firsts[0].union(firsts[1], all=True), default=None)
 
     def with_visibility(self, *, at=None) -> "ProductQuerySet":
         """Annotate each product with `is_visible`, for staff previews."""
@@ -234,15 +240,32 @@ class Product(models.Model):
             ),
         ]
         indexes = [
+            # The indexes a list's count can start from (visible products, a
+            # category, a price range) carry the other columns that decide
+            # visibility and that lists filter on, so that the count reads
+            # the index alone, never the table (catalog.listing).
             models.Index(
-                fields=["status", "publish_at"], name="catalog_product_visible"
+                fields=["status", "publish_at"],
+                include=["unpublish_at", "category", "price", "stock"],
+                name="catalog_product_listable",
             ),
-            models.Index(fields=["price"], name="catalog_product_price"),
+            models.Index(
+                fields=["category"],
+                include=["status", "publish_at", "unpublish_at", "price", "stock"],
+                name="catalog_product_in_category",
+            ),
+            models.Index(
+                fields=["price"],
+                include=["status", "publish_at", "unpublish_at", "category", "stock"],
+                name="catalog_product_priced",
+            ),
             models.Index(fields=["name"], name="catalog_product_name"),
             models.Index(fields=["-publish_at", "-id"], name="catalog_product_newest"),
             models.Index(fields=["featured"], name="catalog_product_featured"),
             models.Index(fields=["stock"], name="catalog_product_stock"),
             models.Index(fields=["unpublish_at"], name="catalog_product_unpublish"),
+            # The sitemap index's last change reads the newest first.
+            models.Index(fields=["updated_at"], name="catalog_product_updated"),
         ]
 
     def __str__(self) -> str:

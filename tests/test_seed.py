@@ -21,7 +21,10 @@ def _small_pool(monkeypatch):
 
 def _search_vectors() -> dict[int, str]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id, search_vector::text FROM catalog_product")
+        cursor.execute(
+            "SELECT id, name_vector::text || ' / ' || search_vector::text "
+            "FROM catalog_product"
+        )
         return dict(cursor.fetchall())
 
 
