@@ -12,7 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw
@@ -47,6 +47,7 @@ ADJECTIVES = [
     "Nordic", "Oak", "Walnut", "Linen", "Brass", "Studio", "Coastal", "Alpine",
     "Velvet", "Slate", "Harbor", "Meadow", "Copper", "Ash", "Cedar", "Ivory",
 ]  # fmt: skip
+NOUNS = ["Chair", "Table", "Lamp", "Rug", "Shelf", "Cushion", "Stool", "Desk"]
 MATERIALS = ["oak", "walnut", "ash", "brass", "steel", "wool", "linen", "cotton"]
 PALETTE = [
     (188, 108, 37), (96, 108, 56), (40, 54, 24), (221, 161, 94),
@@ -54,39 +55,48 @@ PALETTE = [
 ]  # fmt: skip
 
 
-def demo_categories_create() -> list[Category]:
-    """Create the demo category tree and return its leaves."""
-    leaves = []
+def demo_categories_create(*, using: str = DEFAULT_DB_ALIAS) -> list[Category]:
+    """Create the demo category tree, in one insert, and return its leaves.
+
+    The rows are laid out as treebeard's own bulk loader lays them out,
+    because its node-by-node API (`add_root`, `add_child`) only writes to
+    the default database; `bench/seed.py` may seed another.
+    """
+    rows = []
+
+    def add(name: str, slug: str, position: int, parent: Category | None, **fields):
+        depth = parent.depth + 1 if parent else 1
+        parent_path = parent.path if parent else ""
+        row = Category(
+            name=name,
+            slug=slug,
+            position=position,
+            depth=depth,
+            path=Category._get_path(parent_path, depth, position + 1),
+            url_path=f"{parent.url_path}/{slug}" if parent else slug,
+            **fields,
+        )
+        if parent:
+            parent.numchild += 1
+        rows.append(row)
+        return row
+
     for position, (root_name, children) in enumerate(TREE.items()):
-        root = Category.objects.add_root(
-            create_kwargs={
-                "name": root_name,
-                "slug": slugify(root_name),
-                "position": position,
-                "description": f"Everything in {root_name.lower()}.",
-            }
+        root = add(
+            root_name,
+            slugify(root_name),
+            position,
+            None,
+            description=f"Everything in {root_name.lower()}.",
         )
         for child_position, (child_name, grandchildren) in enumerate(children.items()):
-            child = Category.objects.add_child(
-                root,
-                create_kwargs={
-                    "name": child_name,
-                    "slug": slugify(f"{root_name}-{child_name}"),
-                    "position": child_position,
-                },
+            child = add(
+                child_name, slugify(f"{root_name}-{child_name}"), child_position, root
             )
             for leaf_position, leaf_name in enumerate(grandchildren):
-                leaves.append(
-                    Category.objects.add_child(
-                        child,
-                        create_kwargs={
-                            "name": leaf_name,
-                            "slug": slugify(leaf_name),
-                            "position": leaf_position,
-                        },
-                    )
-                )
-    return leaves
+                add(leaf_name, slugify(leaf_name), leaf_position, child)
+    Category.objects.using(using).bulk_create(rows)
+    return [row for row in rows if row.depth == 3]
 
 
 def demo_image_bytes(*, seed: int, size: tuple[int, int] = (1280, 960)) -> bytes:
@@ -130,9 +140,9 @@ def demo_products_iter(*, count: int, seed: int = 1) -> Iterator[dict]:
     """
     rng = random.Random(seed)
     now = timezone.now()
-    nouns = ["Chair", "Table", "Lamp", "Rug", "Shelf", "Cushion", "Stool", "Desk"]
     for number in range(1, count + 1):
-        name = f"{rng.choice(ADJECTIVES)} {rng.choice(nouns)} {number}"
+        kind = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)}"
+        name = f"{kind} {number}"
         roll = rng.random()
         status = Product.Status.DRAFT if roll < 0.03 else Product.Status.PUBLISHED
         publish_at = now - timedelta(minutes=rng.randint(1, 525_600))
@@ -143,7 +153,10 @@ def demo_products_iter(*, count: int, seed: int = 1) -> Iterator[dict]:
             "slug": slugify(name),
             "sku": f"SR-{number:07d}",
             "summary": f"A {rng.choice(MATERIALS)} piece for everyday use.",
-            "description": demo_description(name=name, rng=rng),
+            # Descriptions name the kind, not the number: a catalog of any
+            # size repeats about a thousand of them, and bench/seed.py
+            # indexes each one once for search.
+            "description": demo_description(name=kind, rng=rng),
             "price": Decimal(rng.randint(900, 250000)) / 100,
             "stock": rng.choice([0, 0, 3, 8, 12, 40, 100]),
             "featured": number % 7 == 1,

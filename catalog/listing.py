@@ -63,24 +63,46 @@ def filter_values(params: QueryDict) -> dict:
     return values
 
 
+# Lists are paged up to this page and no further. A deeper page would cost
+# an ever longer walk through the products (page 40,000 of a million would
+# pass over 960,000 of them to show 24), and nobody pages that far: past
+# 400 pages the list says there are more and asks for narrower filters.
+MAX_PAGES = 400
+
+
 class CountCachingPaginator(Paginator):
-    """A paginator whose total comes from the cache when it can.
+    """A paginator of at most MAX_PAGES pages whose total comes from the cache.
 
     Counting every matching row on each request would scan the table once it
-    holds a million products; the count is kept per filter set instead.
+    holds a million products. The count is kept per filter set instead, and
+    stops one past the rows of MAX_PAGES pages, so that no count walks
+    further than the last page would.
     """
 
     def __init__(self, object_list, per_page, *, count_key: str):
         super().__init__(object_list, per_page)
         self.count_key = count_key
+        self.limit = MAX_PAGES * self.per_page
+
+    @cached_property
+    def matches(self) -> int:
+        """How many rows match, counted up to one more than the limit."""
+        return cached(
+            self.count_key,
+            # In no particular order: the planner may then read the fewest
+            # rows, from the index of visible products or of a filter.
+            self.object_list.order_by()[: self.limit + 1].count,
+            timeout=120,
+        )
 
     @cached_property
     def count(self) -> int:
-        return cached(
-            self.count_key,
-            self.object_list.count,
-            timeout=120,
-        )
+        return min(self.matches, self.limit)
+
+    @property
+    def capped(self) -> bool:
+        """Whether more rows match than the pages show."""
+        return self.matches > self.limit
 
 
 @dataclass
@@ -183,7 +205,7 @@ def product_listing(params: QueryDict, *, category: Category | None = None) -> L
     )
     page = _page(paginator, number)
     page.object_list = list(page.object_list)
-    return Listing(page=page, values=values, form=form)
+    return Listing(page=page, values=values, form=form, capped=paginator.capped)
 
 
 def listing_page_params(params: QueryDict) -> tuple | None:

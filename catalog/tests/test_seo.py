@@ -9,6 +9,7 @@ import pytest
 from django.contrib.flatpages.models import FlatPage
 
 from catalog.models import Product
+from catalog.sitemaps import ProductSitemap
 from catalog.tests.factories import make_category, make_image, make_product
 
 pytestmark = pytest.mark.django_db
@@ -125,8 +126,8 @@ def test_visible_product_has_no_preview_banner_for_staff(admin_client, product):
     )
 
 
-def _sitemap_urls(client, section: str) -> dict[str, str | None]:
-    root = ET.fromstring(client.get(f"/sitemap-{section}.xml").content)
+def _sitemap_urls(client, section: str, page: int = 1) -> dict[str, str | None]:
+    root = ET.fromstring(client.get(f"/sitemap-{section}.xml", {"p": page}).content)
     return {
         url.findtext("sm:loc", namespaces=NS): url.findtext("sm:lastmod", namespaces=NS)
         for url in root.findall("sm:url", NS)
@@ -153,6 +154,26 @@ def test_sitemap_lists_visible_products_with_their_last_change(client, product):
     assert urls["http://localhost:8000/products/brass-lamp/"].startswith(
         product.updated_at.date().isoformat()
     )
+
+
+def test_product_sitemap_pages_each_hold_a_block_of_ids(client, monkeypatch):
+    """Page n lists the visible products with ids in the n-th block of limit."""
+    monkeypatch.setattr(ProductSitemap, "limit", 2)
+    category = make_category(slug="many")
+    products = [make_product(category=category) for _ in range(5)]
+    make_product(category=category, status=Product.Status.DRAFT)
+    last_id = products[-1].pk
+
+    index = ET.fromstring(client.get("/sitemap.xml").content)
+    locations = [node.text for node in index.findall("sm:sitemap/sm:loc", NS)]
+    assert sum("sitemap-products.xml" in loc for loc in locations) == (
+        (last_id + 1) // 2
+    )
+    for product in products:
+        page = (product.pk + 1) // 2
+        urls = _sitemap_urls(client, "products", page)
+        assert f"http://localhost:8000{product.get_absolute_url()}" in urls
+    assert client.get(f"/sitemap-products.xml?p={last_id}").status_code == 404
 
 
 def test_sitemap_lists_categories_and_flat_pages(client, product):
