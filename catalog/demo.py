@@ -59,8 +59,9 @@ def demo_categories_create(*, using: str = DEFAULT_DB_ALIAS) -> list[Category]:
     """Create the demo category tree, in one insert, and return its leaves.
 
     The rows are laid out as treebeard's own bulk loader lays them out,
-    because its node-by-node API (`add_root`, `add_child`) only writes to
-    the default database; `bench/seed.py` may seed another.
+    because its node-by-node API cannot serve another database (`add_child`
+    reads the parent from the default one), and `bench/seed.py` may seed
+    another.
     """
     rows = []
 
