@@ -4,7 +4,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.flatpages.models import FlatPage
 from django.contrib.sitemaps import Sitemap
 from django.core.paginator import Page, Paginator
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Min, QuerySet
 from django.utils.functional import cached_property
 
 from catalog.models import Category, Product
@@ -13,23 +13,29 @@ from catalog.models import Category, Product
 class IdBlockPaginator(Paginator):
     """Pages that each hold the rows of a block of `per_page` ids.
 
-    Page n holds the rows with ids from (n - 1) × per_page + 1 to n ×
-    per_page, so reading any page walks one block of the primary key: with
-    offsets, the last page of a million products would pass over all the
-    others first, and counting the pages would count every visible product.
-    A page holds fewer rows when ids are missing or hidden; search engines
-    only need each address listed once.
+    Page n holds the rows with ids from the smallest one plus (n - 1) ×
+    per_page, up to per_page of them, so reading any page walks one block of
+    the primary key: with offsets, the last page of a million products would
+    pass over all the others first, and counting the pages would count every
+    visible product. A page holds fewer rows when ids are missing or hidden;
+    search engines only need each address listed once.
     """
 
     @cached_property
+    def bounds(self) -> tuple[int, int]:
+        ids = self.object_list.aggregate(first=Min("pk"), last=Max("pk"))
+        return (ids["first"] or 0, ids["last"] or 0)
+
+    @cached_property
     def count(self) -> int:
-        # The pages cover the ids up to the largest one.
-        return self.object_list.aggregate(last=Max("pk"))["last"] or 0
+        # The pages cover the ids from the smallest to the largest.
+        first, last = self.bounds
+        return last - first + 1 if last else 0
 
     def page(self, number) -> Page:
         number = self.validate_number(number)
-        first = (number - 1) * self.per_page
-        block = self.object_list.filter(pk__gt=first, pk__lte=first + self.per_page)
+        start = self.bounds[0] - 1 + (number - 1) * self.per_page
+        block = self.object_list.filter(pk__gt=start, pk__lte=start + self.per_page)
         return self._get_page(block, number, self)
 
 
