@@ -345,3 +345,22 @@ def test_an_http_request_never_gets_a_page_stored_for_https(client, catalog, set
 
     assert response.status_code == 301
     assert response["Location"] == "https://testserver/products/"
+
+
+def test_a_cached_page_carries_the_same_headers_as_a_fresh_one(client, catalog):
+    """Security headers are stored with the page; the request id is not."""
+    fresh = client.get("/products/")
+    cached = client.get("/products/")
+
+    for header in [
+        "Content-Security-Policy",
+        "Permissions-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+        "Content-Type",
+        "ETag",
+    ]:
+        assert cached[header] == fresh[header], header
+    assert cached["X-Request-ID"] != fresh["X-Request-ID"]
