@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format
+.PHONY: run test lint format bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ run: $(VENV)/.runtime .env var/static/staticfiles.json
 
 test: $(VENV)/.dev
 	$(BIN)/pytest
+
+# Each public page's rate against a trivial view's, on PostgreSQL, Redis and
+# gunicorn as in production (bench/pages.py; README, Performance). It needs
+# wrk and takes about 10 minutes. Options go in BENCH_ARGS, for example
+# make bench BENCH_ARGS="--products 1000000".
+bench: $(VENV)/.dev
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

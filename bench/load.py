@@ -31,7 +31,6 @@ import math
 import os
 import random
 import re
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -41,6 +40,14 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+
+from bench.server import (  # noqa: E402
+    manage,
+    production_environment,
+    static_collect,
+    wrk_required,
+)
+
 LUA_SCRIPT = BASE_DIR / "bench" / "load.lua"
 
 # Share of requests per kind of page, in percent.
@@ -66,24 +73,16 @@ def main() -> None:
     args = _arguments()
     # Taken before this run adds its own: whether other work shares the CPUs.
     load_before = os.getloadavg()[0]
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed (Debian: apt-get install wrk).")
+    wrk_required()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     database_url = args.database_url or f"sqlite:///{workdir / 'db.sqlite3'}"
-    env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": database_url,
-        "CACHE_URL": args.cache_url,
-        "STATIC_ROOT": str(workdir / "static"),
-        "MEDIA_ROOT": str(workdir / "media"),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-    }
+    env = production_environment(
+        workdir=workdir, database_url=database_url, cache_url=args.cache_url
+    )
     os.environ.update(env)
     seeded = _database_prepare(args, workdir=workdir, sqlite=not args.database_url)
-    _manage("collectstatic", "--noinput", "-v0")
+    static_collect()
 
     import django
 
@@ -171,19 +170,13 @@ def _arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _manage(*args: str) -> None:
-    subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, str(BASE_DIR / "manage.py"), *args], cwd=BASE_DIR, check=True
-    )
-
-
 def _database_prepare(args: argparse.Namespace, *, workdir: Path, sqlite: bool) -> str:
     """Migrate and seed; a description of the seeding for the report."""
     if sqlite and not args.reuse:
         for name in ("db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm"):
             (workdir / name).unlink(missing_ok=True)
         shutil.rmtree(workdir / "media", ignore_errors=True)
-    _manage("migrate", "-v0")
+    manage("migrate", "-v0")
     existing = _product_count()
     if existing and not args.reuse:
         sys.exit(
@@ -193,7 +186,7 @@ def _database_prepare(args: argparse.Namespace, *, workdir: Path, sqlite: bool) 
     if existing:
         return f" (reused, {existing:,} in all)"
     started = time.monotonic()
-    _manage("seed_demo", "--products", str(args.products))
+    manage("seed_demo", "--products", str(args.products))
     return f" (seed_demo took {time.monotonic() - started:.0f} s)"
 
 
