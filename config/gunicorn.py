@@ -17,24 +17,24 @@ workers = int(
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 # Recycle workers now and then so a slow leak can never take the host down,
-# but rarely: a restart costs the server 0.35 to 0.75 s of its throughput
-# (about 0.4 s of CPU: the new worker's first full garbage collection walks,
-# and so copies, every preloaded object; the old one tears its interpreter
-# down). On the 2-core machine, `bench/pages.py --floor-only --max-requests
-# 200` against `0` took the floor from 1,030 to 370 req/s (medians of 8
-# paired runs), and 2,000 (the earlier value) cost a median 15% of it; at
-# the several thousand req/s expected of cached pages, each worker would
-# restart about every second. The cost is that time x rate / max_requests:
-# under 0.4% at 5,000 req/s with this value. Nor do workers need recycling
-# sooner: over 30,000 uncached requests after warming up (bench/pages.py's
-# memory run, 100,000 products), USS grew 1.1 to 1.3% in the first 5,000
-# and 0.2 to 0.7% in the next 25,000, in small steps rather than a steady
-# climb. At 5,000 req/s a worker still restarts every 7 minutes or so;
-# the jitter keeps both from restarting at once. (The workers are gunicorn's
-# default sync ones: every request comes on a new connection, so after a
-# restart the load spreads over both workers again at once.)
+# but rarely: a restart costs about 0.4 s of CPU (the new worker's first full
+# garbage collection walks, and so copies, every preloaded object; the old
+# one tears its interpreter down), so about 0.2 s of the server's throughput
+# on 2 cores, and up to 0.75 s when other work shares them. On the 2-core
+# machine, `bench/pages.py --floor-only --max-requests 200` took the floor
+# from 1,660 to 650 req/s, and 2,000 (the earlier value) to 1,450 (medians
+# of 4 paired runs); at the several thousand req/s expected of cached pages,
+# each worker would restart about every second. The cost is that time x
+# rate / max_requests: under 0.4% at 5,000 req/s with this value. Nor do
+# workers need recycling sooner: over 30,000 uncached requests after
+# warming up (bench/pages.py's memory run, 100,000 products), USS grew 1.1
+# to 1.3% in the first 5,000 and 0.2 to 0.7% in the next 25,000, in small
+# steps rather than a steady climb. At 5,000 req/s a worker still restarts
+# every 7 minutes or so; the jitter keeps both from restarting at once.
+# (The workers are gunicorn's default sync ones: every request comes on a
+# new connection, so after a restart the load spreads over both again.)
 max_requests = 1_000_000
-max_requests_jitter = 50_000
+max_requests_jitter = 100_000
 # Loading the app before forking shares its memory between workers and makes
 # a broken configuration fail once, at start, instead of in every worker.
 preload_app = True
