@@ -336,10 +336,10 @@ def _database_create(url: str, *, reuse: bool) -> bool:
 
 
 def _catalog_seed(*, products: int) -> None:
-    """Fill the empty catalog: the one place the benchmark seeds."""
-    from django.core.management import call_command
+    """Fill the empty catalog in bulk: the one place the benchmark seeds."""
+    from bench.seed import seed_catalog
 
-    call_command("seed_demo", products=products)
+    seed_catalog(products=products)
 
 
 def _product_count() -> int:
