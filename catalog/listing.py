@@ -208,18 +208,21 @@ def product_listing(params: QueryDict, *, category: Category | None = None) -> L
     return Listing(page=page, values=values, form=form, capped=paginator.capped)
 
 
-def listing_page_params(params: QueryDict) -> tuple | None:
+def listing_page_params(params: QueryDict) -> tuple:
     """What of a list page's query string changes the page, for the page cache.
 
     The values are those the page shows, as the filter form cleans them, so
-    unknown parameters, their order and invalid values make no new entry. A
-    category that does not exist gives None (rendered, never stored), so
-    made-up slugs cannot fill the cache either.
+    unknown parameters, their order and invalid values make no new entry.
     """
     values = filter_values(params)
     if values.get("sort") == RELEVANCE:
         del values["sort"]
-    if "category" in values and values["category"] not in dict(category_choices()):
-        return None
     filters = tuple(sorted((name, str(value)) for name, value in values.items()))
     return filters, _page_number(params.get("page"))
+
+
+def listing_page_storable(params: QueryDict) -> bool:
+    """Whether a rendered list page may be stored: not for a category that
+    does not exist, so that made-up slugs cannot fill the cache."""
+    slug = filter_values(params).get("category")
+    return slug is None or slug in dict(category_choices())

@@ -8,7 +8,12 @@ from django.shortcuts import render
 from django.views.decorators.cache import patch_cache_control
 
 from catalog import previews, redirects, seo
-from catalog.listing import SORTS, listing_page_params, product_listing
+from catalog.listing import (
+    SORTS,
+    listing_page_params,
+    listing_page_storable,
+    product_listing,
+)
 from catalog.models import Category, Product
 from catalog.selectors import (
     categories_matching,
@@ -45,14 +50,14 @@ def _list_context(listing, **extra) -> dict:
     }
 
 
-@public_page(params=listing_page_params)
+@public_page(params=listing_page_params, storable=listing_page_storable)
 def product_list(request: HttpRequest) -> HttpResponse:
     listing = product_listing(request.GET)
     context = _list_context(listing, category_choices=category_choices())
     return render(request, "catalog/product_list.html", context)
 
 
-@public_page(params=listing_page_params)
+@public_page(params=listing_page_params, storable=listing_page_storable)
 def search(request: HttpRequest) -> HttpResponse:
     listing = product_listing(request.GET)
     suggestions = []
@@ -64,7 +69,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/search.html", context)
 
 
-@public_page(params=listing_page_params)
+@public_page(params=listing_page_params, storable=listing_page_storable)
 def category_detail(request: HttpRequest, url_path: str) -> HttpResponse:
     url_path = url_path.strip("/")
     category = Category.objects.filter(url_path=url_path).first()

@@ -201,6 +201,9 @@ PAGE_CACHE_MAX_AGE = env.int("PAGE_CACHE_MAX_AGE", default=60)
 # How long requests for a page being rendered wait for it before rendering
 # it themselves.
 PAGE_CACHE_WAIT_SECONDS = env.float("PAGE_CACHE_WAIT_SECONDS", default=2.0)
+# With Redis, how many of the pages it served last each process keeps in its
+# own memory (about 40 KB each), so that a hit reads only the version.
+PAGE_CACHE_NEARBY_PAGES = env.int("PAGE_CACHE_NEARBY_PAGES", default=200)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -4,6 +4,7 @@ import math
 import threading
 import time
 from datetime import timedelta
+from unittest import mock
 from urllib.request import urlopen
 
 import pytest
@@ -17,6 +18,7 @@ from accounts.models import SavedProduct
 from accounts.tests.factories import make_user
 from catalog import previews
 from catalog.tests.factories import make_category, make_image, make_product
+from config import sitecache
 from config.pagecache import public_page_served
 
 pytestmark = pytest.mark.django_db
@@ -364,3 +366,16 @@ def test_a_cached_page_carries_the_same_headers_as_a_fresh_one(client, catalog):
     ]:
         assert cached[header] == fresh[header], header
     assert cached["X-Request-ID"] != fresh["X-Request-ID"]
+
+
+def test_with_redis_a_hit_reads_only_the_content_version(client, catalog):
+    """Each process keeps the pages it served last beside the shared cache."""
+    if isinstance(cache._cache, dict):
+        pytest.skip("the local memory cache is in the process already")
+    client.get("/products/")
+
+    with mock.patch.object(cache, "get", wraps=cache.get) as get:
+        response = client.get("/products/")
+
+    assert response.status_code == 200
+    assert [call.args[0] for call in get.call_args_list] == [sitecache.VERSION_KEY]
