@@ -15,7 +15,13 @@ __all__ = ["handler429", "handler500", "urlpatterns"]
 
 
 def floor(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("floor\n", content_type="text/plain")
+    """A few bytes, or `?bytes=N` of them (at most 1 MB): the floor with a
+    body the size of a page, to tell what sending a page costs by itself."""
+    try:
+        size = min(int(request.GET.get("bytes", "")), 1_000_000)
+    except ValueError:
+        return HttpResponse("floor\n", content_type="text/plain")
+    return HttpResponse(b"f" * max(size, 0), content_type="text/plain")
 
 
 # First, so that resolving it costs one match; every other page pays for

@@ -352,6 +352,7 @@ def _pages() -> dict[str, str]:
     """The address of each page measured, by name; the floor first."""
     from django.contrib.flatpages.models import FlatPage
     from django.templatetags.static import static
+    from django.test import Client
 
     from catalog.models import Category, Product
 
@@ -363,8 +364,14 @@ def _pages() -> dict[str, str]:
         .first()
     )
     flat_page = FlatPage.objects.order_by("url").first()
+    # The floor again with a body as long as the list page's: what sending a
+    # page's bytes costs by itself, client included, on the same two cores.
+    listing = Client().get("/products/", HTTP_HOST="127.0.0.1")
+    assert listing.status_code == 200, listing.status_code
+    list_size = len(listing.content)
     return {
         "floor": "/floor/",
+        "floor, page-sized body": f"/floor/?bytes={list_size}",
         "home": "/",
         "list": "/products/",
         "category": root.get_absolute_url(),
