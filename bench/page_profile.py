@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("path")
     parser.add_argument("--requests", type=int, default=50)
     args = parser.parse_args()
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     for _ in range(5):
         assert client.get(args.path).status_code == 200
     started = time.perf_counter()

@@ -236,7 +236,11 @@ class PageCacheMiddleware:
             response = self.get_response(request)
             return self._conditional(request, response, version, stored=None), False
         key = _key(request, version.token, params)
-        stored = _nearby.get(key) or cache.get(key)
+        stored = _nearby.get(key)
+        if stored is None:
+            stored = cache.get(key)
+            if stored is not None:
+                _nearby.put(key, stored)
         if stored is None:
             stored, response = self._render_once(request, key, policy)
             if response is not None:
