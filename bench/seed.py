@@ -21,9 +21,10 @@ faster than checking and indexing row by row. On SQLite, which is for
 smaller catalogs, products go in with `bulk_create` and the triggers fill
 the full-text table.
 
-Measured on the 2-core machine (PostgreSQL 15): 100,000 products in 16 s,
-1,000,000 in about two minutes (114 s alone, 177 s with other benchmarks
-running), most of it the INSERT … SELECT and the two GIN indexes.
+Measured on the 2-core machine (PostgreSQL 15), while other benchmarks ran
+on it: 100,000 products in 32 s, 1,000,000 in 160 to 177 s, most of it the
+INSERT … SELECT and the two GIN indexes (before the name-only vector, and
+on a quieter machine: 16 s and 114 s).
 """
 
 import itertools
