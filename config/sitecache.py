@@ -32,7 +32,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -165,12 +165,18 @@ def _last_scheduled_moment(stamp: int, now: datetime) -> datetime | None:
 
 
 def content_version() -> ContentVersion | None:
-    """The current version, or None while the cache cannot be reached."""
+    """The current version, or None while the cache or the database cannot
+    be reached."""
     stamp = _stamp().read()
     if stamp is None:
         return None
     changed_at = datetime.fromtimestamp(stamp / 1e9, tz=UTC)
-    last = _last_scheduled_moment(stamp, timezone.now())
+    try:
+        last = _last_scheduled_moment(stamp, timezone.now())
+    except DatabaseError:
+        # Without the database the schedule is unknown: nothing is cached,
+        # and pages that need no database (robots.txt) are still served.
+        return None
     if last is None:
         return ContentVersion(token=str(stamp), changed_at=changed_at)
     token = f"{stamp}.{int(last.timestamp() * 1e6)}"

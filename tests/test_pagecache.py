@@ -9,6 +9,7 @@ from urllib.request import urlopen
 
 import pytest
 from django.core.cache import cache
+from django.db import OperationalError
 from django.test import Client
 from django.test.signals import template_rendered
 from django.utils import timezone
@@ -379,3 +380,16 @@ def test_with_redis_a_hit_reads_only_the_content_version(client, catalog):
 
     assert response.status_code == 200
     assert [call.args[0] for call in get.call_args_list] == [sitecache.VERSION_KEY]
+
+
+def test_pages_that_need_no_database_are_served_without_it(client):
+    """robots.txt answers while the schedule cannot be read; nothing is kept."""
+    sitecache.content_changed()  # a new version, whose schedule is read anew
+    with mock.patch.object(
+        sitecache, "_schedule", side_effect=OperationalError("no such table")
+    ):
+        response = client.get("/robots.txt")
+
+    assert response.status_code == 200
+    assert "Sitemap:" in response.content.decode()
+    assert _page_keys() == set()
