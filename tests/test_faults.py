@@ -179,6 +179,8 @@ def test_terminated_database_connections_fail_only_requests_in_flight(
         # Persistent connections are what a termination breaks.
         "DATABASE_CONN_MAX_AGE": "60",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        # Every request must reach the database, which cached pages do not.
+        "PAGE_CACHE_SECONDS": "0",
     }
     with gunicorn_started(
         env=env, log_path=tmp_path / "gunicorn.log", workers=workers
