@@ -4,56 +4,20 @@ moto stands in for S3 inside the test process; tests/test_two_servers.py
 does the same through moto's server and two real gunicorn instances.
 """
 
-import os
 import re
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import pytest
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from moto import mock_aws
 
 from catalog.tests.adminforms import admin_form_data
 from catalog.tests.factories import make_image, make_product
 from catalog.tests.imagefiles import png_with_html_bytes, truncated_jpeg_bytes
-from config.objectstorage import S3Account, media_storage
+from conftest import S3_ENDPOINT as ENDPOINT
 
 BUCKET = "showroom-media"
-ENDPOINT = "http://s3.test.internal:9000"
-# moto answers for this address only if told before it loads its routes.
-os.environ["MOTO_S3_CUSTOM_ENDPOINTS"] = ENDPOINT
-ACCOUNT = S3Account(
-    endpoint_url=ENDPOINT, region="us-east-1", access_key="k", secret_key="s"
-)
-
-
-@pytest.fixture
-def bucket(settings):
-    """Media in a moto bucket, configured as MEDIA_S3_BUCKET would."""
-    with mock_aws():
-        client = boto3.client(
-            "s3",
-            endpoint_url=ENDPOINT,
-            region_name="us-east-1",
-            aws_access_key_id="k",
-            aws_secret_access_key="s",
-        )
-        client.create_bucket(Bucket=BUCKET)
-        yield client, settings
-
-
-def _use(settings, *, signed: bool) -> None:
-    storage, media_url, _ = media_storage(
-        ACCOUNT, bucket=BUCKET, custom_domain="", signed_urls=signed, page_seconds=3660
-    )
-    settings.STORAGES = {**settings.STORAGES, "default": storage}
-    settings.MEDIA_URL = media_url
-
-
-def _keys(client) -> set[str]:
-    listed = client.list_objects_v2(Bucket=BUCKET).get("Contents", [])
-    return {entry["Key"] for entry in listed}
 
 
 def _picture_urls(html: str) -> list[str]:
@@ -72,10 +36,10 @@ def _key_of(url: str) -> str:
 
 @pytest.mark.django_db
 def test_an_image_and_every_rendition_go_to_the_bucket_and_pages_link_there(
-    bucket, client
+    buckets, client
 ):
-    s3, settings = bucket
-    _use(settings, signed=False)
+    buckets.media_in_bucket()
+    s3 = buckets.client
     product = make_product()
     image = make_image(product=product, size=(1600, 1200))
 
@@ -84,7 +48,7 @@ def test_an_image_and_every_rendition_go_to_the_bucket_and_pages_link_there(
     urls = _picture_urls(html)
     # Three widths in the original format and in WebP, and the <img> itself.
     assert len(set(urls)) == 6
-    stored = _keys(s3)
+    stored = buckets.keys(BUCKET)
     for url in urls:
         assert url.startswith(f"{ENDPOINT}/{BUCKET}/"), url
         assert "Signature" not in url
@@ -95,9 +59,8 @@ def test_an_image_and_every_rendition_go_to_the_bucket_and_pages_link_there(
 
 
 @pytest.mark.django_db
-def test_signed_addresses_outlive_the_cached_page_that_holds_them(bucket, client):
-    s3, settings = bucket
-    _use(settings, signed=True)
+def test_signed_addresses_outlive_the_cached_page_that_holds_them(buckets, client):
+    buckets.media_in_bucket(signed=True)
     product = make_product()
     make_image(product=product)
 
@@ -111,13 +74,12 @@ def test_signed_addresses_outlive_the_cached_page_that_holds_them(bucket, client
         # The fragment (an hour), the page (an hour and a minute) and an
         # hour to spare.
         assert int(query["X-Amz-Expires"][0]) == 3600 + 3660 + 3600
-        assert _key_of(url) in _keys(s3)
+        assert _key_of(url) in buckets.keys(BUCKET)
 
 
 @pytest.mark.django_db
-def test_a_second_upload_with_the_same_name_gets_a_name_of_its_own(bucket):
-    _, settings = bucket
-    _use(settings, signed=False)
+def test_a_second_upload_with_the_same_name_gets_a_name_of_its_own(buckets):
+    buckets.media_in_bucket()
     product = make_product()
 
     first = make_image(product=product)
@@ -132,7 +94,7 @@ def _upload(admin_client, product, data: bytes, name: str):
     form = admin_form_data(admin_client.get(url))
     form.update(
         {
-            "images-0-image": _file(name, data),
+            "images-0-image": SimpleUploadedFile(name, data),
             "images-0-alt_text": "Front view",
             "images-0-position": "0",
         }
@@ -140,21 +102,15 @@ def _upload(admin_client, product, data: bytes, name: str):
     return admin_client.post(url, form)
 
 
-def _file(name: str, data: bytes):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile(name, data)
-
-
-def test_uploads_to_the_bucket_are_checked_as_on_disk(bucket, admin_client):
-    s3, settings = bucket
-    _use(settings, signed=False)
+def test_uploads_to_the_bucket_are_checked_as_on_disk(buckets, admin_client):
+    buckets.media_in_bucket()
+    s3 = buckets.client
     product = make_product()
 
     refused = _upload(admin_client, product, truncated_jpeg_bytes(), "photo.jpg")
     assert refused.status_code == 200
     assert not product.images.exists()
-    assert _keys(s3) == set()
+    assert buckets.keys(BUCKET) == set()
 
     cleaned = _upload(admin_client, product, png_with_html_bytes(), "cv.pdf")
     assert cleaned.status_code == 302
