@@ -1,6 +1,8 @@
 """Read an admin change form back as POST data, as a browser would send it."""
 
 from django import forms
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 
 def _put(data: dict, bound) -> None:
@@ -36,3 +38,17 @@ def admin_form_data(response) -> dict:
             for bound in form:
                 _put(data, bound)
     return data
+
+
+def admin_image_upload(admin_client, product, data: bytes, name: str):
+    """Add an image to `product` through its admin change form."""
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    form = admin_form_data(admin_client.get(url))
+    form.update(
+        {
+            "images-0-image": SimpleUploadedFile(name, data),
+            "images-0-alt_text": "Front view",
+            "images-0-position": "0",
+        }
+    )
+    return admin_client.post(url, form)

@@ -8,7 +8,6 @@ import reversion
 from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 from django.views.static import serve
@@ -17,7 +16,7 @@ from reversion.models import Version
 from catalog.models import Category, Product, ProductImage, ProductPreviewLink
 from catalog.selectors import category_choices
 from catalog.services import category_move
-from catalog.tests.adminforms import admin_form_data
+from catalog.tests.adminforms import admin_form_data, admin_image_upload
 from catalog.tests.factories import make_category, make_image, make_product
 from catalog.tests.imagefiles import (
     HTML,
@@ -696,19 +695,6 @@ def test_share_preview_of_an_unknown_product_is_404(admin_client):
 # Image uploads: the inline applies the rules of catalog.images.
 
 
-def _image_upload(admin_client, product, data: bytes, name: str):
-    url = reverse("admin:catalog_product_change", args=[product.pk])
-    form = admin_form_data(admin_client.get(url))
-    form.update(
-        {
-            "images-0-image": SimpleUploadedFile(name, data),
-            "images-0-alt_text": "Front view",
-            "images-0-position": "0",
-        }
-    )
-    return admin_client.post(url, form)
-
-
 def _stored_files() -> list[Path]:
     return [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()]
 
@@ -718,7 +704,9 @@ def test_a_png_with_html_named_pdf_is_stored_and_served_as_a_clean_png(
 ):
     product = make_product()
 
-    response = _image_upload(admin_client, product, png_with_html_bytes(), "cv.pdf")
+    response = admin_image_upload(
+        admin_client, product, png_with_html_bytes(), "cv.pdf"
+    )
 
     assert response.status_code == 302
     image = product.images.get()
@@ -743,7 +731,9 @@ def test_an_upload_spooled_to_disk_is_cleaned_the_same(admin_client):
 
     # Django writes uploads above this size to a temporary file.
     with override_settings(FILE_UPLOAD_MAX_MEMORY_SIZE=0):
-        response = _image_upload(admin_client, product, png_with_html_bytes(), "a.pdf")
+        response = admin_image_upload(
+            admin_client, product, png_with_html_bytes(), "a.pdf"
+        )
 
     assert response.status_code == 302
     image = product.images.get()
@@ -757,9 +747,13 @@ def test_an_uploaded_or_replaced_image_gets_its_renditions_recorded(
 ):
     product = make_product()
 
-    _image_upload(admin_client, product, image_bytes("JPEG", size=(900, 600)), "a.jpg")
+    admin_image_upload(
+        admin_client, product, image_bytes("JPEG", size=(900, 600)), "a.jpg"
+    )
     first = product.images.get()
-    _image_upload(admin_client, product, image_bytes("PNG", size=(500, 400)), "b.png")
+    admin_image_upload(
+        admin_client, product, image_bytes("PNG", size=(500, 400)), "b.png"
+    )
     replaced = product.images.get()
 
     assert first.renditions_current()
@@ -785,7 +779,7 @@ def test_a_jpeg_named_png_is_stored_as_jpg_upright_and_without_its_gps_position(
     product = make_product()
     photo = jpeg_with_gps_bytes(orientation=6)
 
-    response = _image_upload(admin_client, product, photo, "holiday.png")
+    response = admin_image_upload(admin_client, product, photo, "holiday.png")
 
     assert response.status_code == 302
     image = product.images.get()
@@ -835,7 +829,7 @@ def test_a_refused_image_shows_why_and_stores_nothing(
     product = make_product()
 
     with override_settings(**limits):
-        response = _image_upload(admin_client, product, make_file(), name)
+        response = admin_image_upload(admin_client, product, make_file(), name)
 
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -847,7 +841,7 @@ def test_an_image_at_the_pixel_limit_is_accepted(admin_client):
     product = make_product()
 
     with override_settings(CATALOG_MAX_IMAGE_PIXELS=100 * 80):
-        response = _image_upload(
+        response = admin_image_upload(
             admin_client, product, image_bytes("WEBP", size=(100, 80)), "photo.jpg"
         )
 

@@ -9,10 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 
-from catalog.tests.adminforms import admin_form_data
+from catalog.tests.adminforms import admin_image_upload
 from catalog.tests.factories import make_image, make_product
 from catalog.tests.imagefiles import png_with_html_bytes, truncated_jpeg_bytes
 from conftest import S3_ENDPOINT as ENDPOINT
@@ -89,30 +87,19 @@ def test_a_second_upload_with_the_same_name_gets_a_name_of_its_own(buckets):
     assert default_storage.exists(first.image.name)
 
 
-def _upload(admin_client, product, data: bytes, name: str):
-    url = reverse("admin:catalog_product_change", args=[product.pk])
-    form = admin_form_data(admin_client.get(url))
-    form.update(
-        {
-            "images-0-image": SimpleUploadedFile(name, data),
-            "images-0-alt_text": "Front view",
-            "images-0-position": "0",
-        }
-    )
-    return admin_client.post(url, form)
-
-
 def test_uploads_to_the_bucket_are_checked_as_on_disk(buckets, admin_client):
     buckets.media_in_bucket()
     s3 = buckets.client
     product = make_product()
 
-    refused = _upload(admin_client, product, truncated_jpeg_bytes(), "photo.jpg")
+    refused = admin_image_upload(
+        admin_client, product, truncated_jpeg_bytes(), "photo.jpg"
+    )
     assert refused.status_code == 200
     assert not product.images.exists()
     assert buckets.keys(BUCKET) == set()
 
-    cleaned = _upload(admin_client, product, png_with_html_bytes(), "cv.pdf")
+    cleaned = admin_image_upload(admin_client, product, png_with_html_bytes(), "cv.pdf")
     assert cleaned.status_code == 302
     image = product.images.get()
     assert image.image.name.endswith(".png")
