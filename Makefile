@@ -17,6 +17,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
+# The HTML checkers the tests run (vnu-jar, axe-core) and Lighthouse, pinned
+# in package-lock.json, for the machine's Node and Java.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
 .env:
 	$(PYTHON) -c "import secrets; print('DJANGO_SECRET_KEY=' + secrets.token_urlsafe(50))" > .env
 	@echo "Wrote .env with a new secret key."
@@ -38,7 +44,7 @@ run: $(VENV)/.runtime .env var/static/staticfiles.json
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
 	$(BIN)/gunicorn -c config/gunicorn.py
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev node_modules/.installed
 	$(BIN)/pytest
 
 # Each public page's rate against a trivial view's, on PostgreSQL, Redis and
