@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from catalog.models import Category, Product
+from config.siteurl import site_url
 
 AVAILABILITY = {
     True: "https://schema.org/InStock",
@@ -15,7 +16,10 @@ def product_json_ld(
     request: HttpRequest, product: Product, lineage: list[Category]
 ) -> list[dict]:
     """A `Product` with its `Offer`, and the `BreadcrumbList` to it."""
-    absolute = request.build_absolute_uri
+
+    def absolute(path: str) -> str:
+        return site_url(request, path)
+
     product_url = absolute(product.get_absolute_url())
     images = [absolute(image.largest_url()) for image in product.images.all()]
     product_data = {

@@ -3,11 +3,19 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.flatpages.models import FlatPage
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Page, Paginator
 from django.db.models import Max, Min, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.functional import cached_property
 
 from catalog.models import Category, Product
+from config.pagecache import public_page
+from config.siteurl import site_origin, site_url
+
+CONTENT_TYPE = "application/xml; charset=utf-8"
 
 
 class IdBlockPaginator(Paginator):
@@ -39,7 +47,22 @@ class IdBlockPaginator(Paginator):
         return self._get_page(block, number, self)
 
 
-class ProductSitemap(Sitemap):
+class SiteSitemap(Sitemap):
+    """A sitemap whose links name the site as config.siteurl does.
+
+    Django's sitemaps take the domain from the Site record, which names
+    one address whatever the site is served at; the views below make one
+    instance per request, holding the request's origin.
+    """
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+
+    def get_domain(self, site=None) -> str:
+        return self.origin.split("://", 1)[1]
+
+
+class ProductSitemap(SiteSitemap):
     changefreq = "weekly"
     priority = 0.8
     limit = 10000
@@ -61,7 +84,7 @@ class ProductSitemap(Sitemap):
         return latest.updated_at if latest else None
 
 
-class CategorySitemap(Sitemap):
+class CategorySitemap(SiteSitemap):
     changefreq = "weekly"
     priority = 0.6
 
@@ -72,7 +95,7 @@ class CategorySitemap(Sitemap):
         return category.updated_at
 
 
-class PageSitemap(Sitemap):
+class PageSitemap(SiteSitemap):
     changefreq = "monthly"
     priority = 0.4
 
@@ -101,3 +124,42 @@ SITEMAPS = {
     "categories": CategorySitemap,
     "pages": PageSitemap,
 }
+
+
+def _sitemaps(request: HttpRequest) -> dict[str, SiteSitemap]:
+    origin = site_origin(request)
+    return {section: kind(origin) for section, kind in SITEMAPS.items()}
+
+
+def _sitemap_page(params) -> str:
+    return params.get("p", "1")
+
+
+@public_page
+@sitemap_views.x_robots_tag
+def sitemap_index(request: HttpRequest) -> HttpResponse:
+    """The index of every section's pages.
+
+    Django's index view builds its links from the Site record's domain
+    alone, with no way to pass another, hence this one; the sections
+    themselves are Django's view.
+    """
+    entries = []
+    for section, sitemap in _sitemaps(request).items():
+        url = site_url(request, reverse("sitemap-section", args=[section]))
+        lastmod = sitemap.get_latest_lastmod()
+        entries.append(sitemap_views.SitemapIndexItem(url, lastmod))
+        entries += [
+            sitemap_views.SitemapIndexItem(f"{url}?p={page}", lastmod)
+            for page in range(2, sitemap.paginator.num_pages + 1)
+        ]
+    return TemplateResponse(
+        request, "sitemap_index.xml", {"sitemaps": entries}, content_type=CONTENT_TYPE
+    )
+
+
+@public_page(params=_sitemap_page)
+def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
+    return sitemap_views.sitemap(
+        request, _sitemaps(request), section=section, content_type=CONTENT_TYPE
+    )

@@ -24,6 +24,7 @@ from catalog.selectors import (
     top_categories,
 )
 from config.pagecache import public_page
+from config.siteurl import site_url
 
 
 @public_page
@@ -87,7 +88,7 @@ def category_detail(request: HttpRequest, url_path: str) -> HttpResponse:
         category=category,
         lineage=lineage,
         children=children,
-        canonical_url=request.build_absolute_uri(category.get_absolute_url()),
+        canonical_url=site_url(request, category.get_absolute_url()),
     )
     return render(request, "catalog/category_detail.html", context)
 
@@ -124,7 +125,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "preview": not is_visible,
             "lineage": lineage,
             "related": related_products(product),
-            "canonical_url": request.build_absolute_uri(product.get_absolute_url()),
+            "canonical_url": site_url(request, product.get_absolute_url()),
             "json_ld": seo.product_json_ld(request, product, lineage),
         },
     )

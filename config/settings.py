@@ -129,10 +129,12 @@ if not DJANGO_ADMIN_URL.endswith("/") or DJANGO_ADMIN_URL.startswith("/"):
     raise ImproperlyConfigured(
         "DJANGO_ADMIN_URL must end with a slash and not start with one, e.g. `staff/`."
     )
-# Flat pages belong to a site; sitemap links use this site's domain, which
-# staff set under "Sites" in the admin (or SITE_DOMAIN on first migrate).
+# Flat pages belong to a site (Django's sites framework, record SITE_ID).
 SITE_ID = 1
-SITE_DOMAIN = env.str("SITE_DOMAIN", default="localhost:8000")
+# The host the site's absolute links name (canonical links, sitemaps,
+# structured data, security.txt); empty: the host each request came to
+# (config/siteurl.py).
+SITE_DOMAIN = env.str("SITE_DOMAIN", default="")
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

@@ -2,11 +2,10 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.flatpages.views import flatpage
-from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from catalog.sitemaps import SITEMAPS
+from catalog import sitemaps
 from config import views
 from config.cspreport import csp_report
 from config.pagecache import public_page
@@ -23,14 +22,8 @@ handler500 = "config.errors.server_error"
 handler429 = "config.ratelimits.rate_limited"
 
 
-def _sitemap_page(params) -> str:
-    return params.get("p", "1")
-
-
 # Other apps' views that are public pages.
 public_page(flatpage)
-public_page(sitemap_views.index)
-public_page(params=_sitemap_page)(sitemap_views.sitemap)
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -39,22 +32,8 @@ urlpatterns = [
     path("csp-report/", csp_report, name="csp-report"),
     path(".well-known/security.txt", views.security_txt, name="security-txt"),
     path(settings.DJANGO_ADMIN_URL, admin.site.urls),
-    path(
-        "sitemap.xml",
-        sitemap_views.index,
-        {
-            "sitemaps": SITEMAPS,
-            "sitemap_url_name": "sitemap-section",
-            "content_type": "application/xml; charset=utf-8",
-        },
-        name="sitemap",
-    ),
-    path(
-        "sitemap-<section>.xml",
-        sitemap_views.sitemap,
-        {"sitemaps": SITEMAPS, "content_type": "application/xml; charset=utf-8"},
-        name="sitemap-section",
-    ),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
+    path("sitemap-<section>.xml", sitemaps.sitemap_section, name="sitemap-section"),
     path("pages/", include("django.contrib.flatpages.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -9,11 +9,13 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from config.pagecache import public_page
+from config.siteurl import site_url
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +65,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @public_page
 @require_GET
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    return render(request, "robots.txt", content_type="text/plain; charset=utf-8")
+    return render(
+        request,
+        "robots.txt",
+        {"sitemap_url": site_url(request, reverse("sitemap"))},
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 @require_GET
@@ -99,7 +106,7 @@ def security_txt(request: HttpRequest) -> HttpResponse:
     lines.append("Preferred-Languages: en")
     if request.is_secure():
         # The file may only name an https address as its canonical one.
-        lines.append(f"Canonical: {request.build_absolute_uri(request.path)}")
+        lines.append(f"Canonical: {site_url(request, request.path)}")
     return HttpResponse(
         "\n".join(lines) + "\n", content_type="text/plain; charset=utf-8"
     )

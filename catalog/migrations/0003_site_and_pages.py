@@ -25,7 +25,10 @@ def create_site_and_pages(apps, schema_editor):
     FlatPage = apps.get_model("flatpages", "FlatPage")
     site, _ = Site.objects.update_or_create(
         pk=settings.SITE_ID,
-        defaults={"domain": settings.SITE_DOMAIN, "name": settings.SITE_NAME},
+        defaults={
+            "domain": settings.SITE_DOMAIN or "localhost:8000",
+            "name": settings.SITE_NAME,
+        },
     )
     for url, (title, content) in PAGES.items():
         page, created = FlatPage.objects.get_or_create(

@@ -150,8 +150,8 @@ def test_sitemap_lists_visible_products_with_their_last_change(client, product):
 
     urls = _sitemap_urls(client, "products")
 
-    assert list(urls) == ["http://localhost:8000/products/brass-lamp/"]
-    assert urls["http://localhost:8000/products/brass-lamp/"].startswith(
+    assert list(urls) == ["http://testserver/products/brass-lamp/"]
+    assert urls["http://testserver/products/brass-lamp/"].startswith(
         product.updated_at.date().isoformat()
     )
 
@@ -171,7 +171,7 @@ def test_product_sitemap_pages_each_hold_a_block_of_ids(client, monkeypatch):
     for product in products:
         page = (product.pk - first_id) // 2 + 1
         urls = _sitemap_urls(client, "products", page)
-        assert f"http://localhost:8000{product.get_absolute_url()}" in urls
+        assert f"http://testserver{product.get_absolute_url()}" in urls
     assert client.get("/sitemap-products.xml?p=4").status_code == 404
 
 
@@ -179,9 +179,9 @@ def test_sitemap_lists_categories_and_flat_pages(client, product):
     categories = _sitemap_urls(client, "categories")
     pages = _sitemap_urls(client, "pages")
 
-    assert "http://localhost:8000/categories/lighting/lamps/" in categories
+    assert "http://testserver/categories/lighting/lamps/" in categories
     assert set(pages) == {
-        f"http://localhost:8000/pages{page.url}" for page in FlatPage.objects.all()
+        f"http://testserver/pages{page.url}" for page in FlatPage.objects.all()
     }
 
 
@@ -215,3 +215,41 @@ def test_sitemap_is_served_from_cache_until_the_catalog_changes(
     make_product(name="Floor Lamp", slug="floor-lamp", category=product.category)
 
     assert b"/products/floor-lamp/" in client.get("/sitemap-products.xml").content
+
+
+def test_links_name_the_address_the_site_is_served_at(client, product):
+    # A site run on another port, or reached by its public name behind a
+    # proxy: every absolute link follows the request's host.
+    host = {"HTTP_HOST": "127.0.0.1:8080"}
+    index = ET.fromstring(client.get("/sitemap.xml", **host).content)
+    sections = [node.text for node in index.findall("sm:sitemap/sm:loc", NS)]
+    products = ET.fromstring(client.get("/sitemap-products.xml", **host).content)
+    page = client.get("/products/brass-lamp/", **host).content.decode()
+    robots = client.get("/robots.txt", **host).content.decode()
+
+    assert sections and all(
+        loc.startswith("http://127.0.0.1:8080/sitemap-") for loc in sections
+    )
+    assert [url.findtext("sm:loc", namespaces=NS) for url in products] == [
+        "http://127.0.0.1:8080/products/brass-lamp/"
+    ]
+    assert (
+        '<link rel="canonical" href="http://127.0.0.1:8080/products/brass-lamp/">'
+        in page
+    )
+    assert "Sitemap: http://127.0.0.1:8080/sitemap.xml" in robots
+
+
+def test_site_domain_names_the_site_whatever_host_was_asked(client, product, settings):
+    settings.SITE_DOMAIN = "shop.example.com"
+    settings.ALLOWED_HOSTS = ["shop.example.com", "www.shop.example.com"]
+    host = {"HTTP_HOST": "www.shop.example.com"}
+
+    products = ET.fromstring(client.get("/sitemap-products.xml", **host).content)
+    page = client.get("/products/brass-lamp/", **host).content.decode()
+
+    assert [url.findtext("sm:loc", namespaces=NS) for url in products] == [
+        "http://shop.example.com/products/brass-lamp/"
+    ]
+    assert 'href="http://shop.example.com/products/brass-lamp/"' in page
+    assert '"url": "http://shop.example.com/products/brass-lamp/"' in page
