@@ -3,7 +3,7 @@ from django.contrib.auth.models import (
     BaseUserManager,
     PermissionsMixin,
 )
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -38,7 +38,18 @@ class UserManager(BaseUserManager["User"]):
             or extra_fields["is_superuser"] is not True
         ):
             raise ValueError("A superuser must have is_staff and is_superuser set.")
-        return self._create_user(email, password, **extra_fields)
+        # Signing in needs a verified address. A superuser is made by whoever
+        # runs the site (`createsuperuser`, `create_staff`, a shell), so the
+        # address they gave counts as verified, and the account signs in to
+        # the admin at once (staff two-factor still applies).
+        from allauth.account.models import EmailAddress
+
+        with transaction.atomic(using=self._db):
+            user = self._create_user(email, password, **extra_fields)
+            EmailAddress.objects.using(self._db).create(
+                user=user, email=user.email.lower(), verified=True, primary=True
+            )
+        return user
 
     def get_by_natural_key(self, username: str) -> "User":
         # Addresses differ only in case are the same mailbox for every

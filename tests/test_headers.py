@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.templatetags.static import static
@@ -94,9 +93,6 @@ def test_public_pages_need_no_nonce_so_cached_copies_can_be_shared(
 def test_the_admin_and_error_pages_get_the_same_policy(client, settings):
     settings.STAFF_MFA_REQUIRED = False
     user = User.objects.create_superuser("staff@example.com", "a-long-password-1")
-    EmailAddress.objects.create(
-        user=user, email=user.email, primary=True, verified=True
-    )
     home = policy(client.get("/"))
     client.force_login(user)
 

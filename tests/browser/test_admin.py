@@ -1,7 +1,6 @@
 """A staff member edits the catalog in the admin and sees it on the site."""
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.conf import settings
 
 from accounts.models import User
@@ -28,10 +27,7 @@ def test_staff_creates_publishes_reprices_and_reverts_a_product(
 ):
     # Two-factor for staff has its own tests in accounts.
     settings.STAFF_MFA_REQUIRED = False
-    user = User.objects.create_superuser("staff@example.com", "a-long-password-1")
-    EmailAddress.objects.create(
-        user=user, email=user.email, primary=True, verified=True
-    )
+    User.objects.create_superuser("staff@example.com", "a-long-password-1")
     make_category(name="Lighting", slug="lighting")
     photo = tmp_path / "lamp.jpg"
     photo.write_bytes(demo_image_bytes(seed=3, size=(800, 600)))
