@@ -13,9 +13,13 @@ $(VENV)/.runtime: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
+# Installing the test tools installs the runtime packages too; .runtime is
+# marked new only when those changed, since static files are collected again
+# after it (so `make test` leaves the next `make run` fast).
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $@ $(VENV)/.runtime
+	test $(VENV)/.runtime -nt requirements.txt || touch $(VENV)/.runtime
+	touch $@
 
 # The HTML checkers the tests run (vnu-jar, axe-core) and Lighthouse, pinned
 # in package-lock.json, for the machine's Node and Java.
@@ -41,7 +45,6 @@ run: $(VENV)/.runtime .env var/static/staticfiles.json
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py create_staff
-	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
 	$(BIN)/gunicorn -c config/gunicorn.py
 
 test: $(VENV)/.dev node_modules/.installed

@@ -6,6 +6,13 @@ Every value can be changed from the environment, so one file serves both
 
 import multiprocessing
 import os
+from pathlib import Path
+
+import environ
+
+# The same .env as the site's settings, so GUNICORN_BIND and the others may
+# live there too; the real environment wins.
+environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env")
 
 wsgi_app = "config.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -46,3 +53,13 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 # ($HOME/.gunicorn/gunicorn.ctl) is one per user: a second gunicorn of that
 # user (another site, a test's server) would take it over and remove it.
 control_socket_disable = True
+
+
+def when_ready(server) -> None:
+    """Say where the site is served, from the sockets as really bound
+    (GUNICORN_BIND may move them, and port 0 lets the kernel pick one)."""
+    for listener in server.LISTENERS:
+        address = str(listener)
+        if address.startswith("http"):
+            address = address.replace("://0.0.0.0:", "://127.0.0.1:", 1)
+            server.log.info("Serving on %s (Ctrl-C to stop)", address)
