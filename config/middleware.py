@@ -1,9 +1,13 @@
-"""Site-wide request checks."""
+"""Site-wide request checks, and compression of text answers."""
 
 from collections.abc import Callable
 
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
+from django.middleware.gzip import GZipMiddleware
+
+# Formats worth compressing; images and archives are compressed already.
+TEXT_TYPES = ("text/", "application/json", "application/xml", "image/svg+xml")
 
 
 class NulInPath(SuspiciousOperation):
@@ -26,3 +30,20 @@ class RejectNulInPathMiddleware:
             # SuspiciousOperation becomes Django's styled 400 page.
             raise NulInPath("NUL character in the requested address")
         return self.get_response(request)
+
+
+class GZipTextMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware (with its random padding against BREACH),
+    for text only.
+
+    It would compress anything of 200 bytes or more, so uploads served by
+    Django (DJANGO_SERVE_MEDIA) and the admin's file downloads would be
+    compressed again on every request for nothing.
+    """
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponse
+    ) -> HttpResponse:
+        if not response.get("Content-Type", "").startswith(TEXT_TYPES):
+            return response
+        return super().process_response(request, response)

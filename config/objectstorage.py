@@ -16,15 +16,27 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 S3_BACKEND = "storages.backends.s3.S3Storage"
-# Uploaded names are never reused for other bytes (file_overwrite is off),
-# so browsers and CDNs may keep a file for a day without asking again.
-MEDIA_CACHE_CONTROL = "public, max-age=86400"
+# Imported only where media are in a bucket: boto3 takes a while to load.
+MEDIA_BACKEND = "config.mediastorage.MediaStorage"
 # Cached fragments (the product grid, the category menu) keep their HTML,
 # and so the URLs in it, up to an hour before a page holding them is cached.
 FRAGMENT_SECONDS = 3600
+
+
+def media_cache_control(name: str) -> str:
+    """How long browsers and CDNs may keep a media file without asking.
+
+    A rendition's name is made from its image's name, which is random for
+    every upload (catalog.models.product_image_path), so a rendition never
+    changes under its name: a year, immutable. Other files, a day.
+    """
+    if name.startswith(f"{settings.IMAGEKIT_CACHEFILE_DIR}/"):
+        return "public, max-age=31536000, immutable"
+    return "public, max-age=86400"
 
 
 @dataclass(frozen=True)
@@ -82,7 +94,6 @@ def media_storage(
     """STORAGES["default"] for media in `bucket`, the MEDIA_URL it serves
     and the origins images come from."""
     options = account.options(bucket)
-    options["object_parameters"] = {"CacheControl": MEDIA_CACHE_CONTROL}
     if signed_urls:
         if custom_domain:
             raise ImproperlyConfigured(
@@ -95,14 +106,14 @@ def media_storage(
         options["querystring_expire"] = min(
             FRAGMENT_SECONDS + page_seconds + 3600, 7 * 24 * 3600
         )
-        storage = {"BACKEND": S3_BACKEND, "OPTIONS": options}
+        storage = {"BACKEND": MEDIA_BACKEND, "OPTIONS": options}
         return storage, account.bucket_url(bucket) + "/", account.bucket_origins(bucket)
     options["querystring_auth"] = False
     url = f"https://{custom_domain}" if custom_domain else account.bucket_url(bucket)
     parts = urlsplit(url)
     options["url_protocol"] = f"{parts.scheme}:"
     options["custom_domain"] = parts.netloc + parts.path
-    storage = {"BACKEND": S3_BACKEND, "OPTIONS": options}
+    storage = {"BACKEND": MEDIA_BACKEND, "OPTIONS": options}
     return storage, url + "/", [f"{parts.scheme}://{parts.netloc}"]
 
 

@@ -98,6 +98,9 @@ MIDDLEWARE = [
     # First, so that every log line of a request, and every answer, even one
     # made by a later middleware, carries the request's id.
     "config.requestid.RequestIdMiddleware",
+    # Compresses every answer on its way out, with Django's random padding
+    # against BREACH; cached pages are stored compressed already (below).
+    "config.middleware.GZipTextMiddleware",
     # Next, so that a cached public page skips everything below it. The
     # headers the middleware below add (security, CSP) are stored with the
     # page; none of them differ between requests, and pages are kept per

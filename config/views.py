@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
+from django.views.static import serve
 
+from config.objectstorage import media_cache_control
 from config.pagecache import public_page
 from config.siteurl import site_url
 
@@ -110,3 +112,11 @@ def security_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse(
         "\n".join(lines) + "\n", content_type="text/plain; charset=utf-8"
     )
+
+
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """An uploaded file, when Django serves them itself (DJANGO_SERVE_MEDIA),
+    with the Cache-Control a bucket would give it."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Cache-Control"] = media_cache_control(path)
+    return response

@@ -4,14 +4,12 @@ Pages, the admin, error pages, static files and uploads alike; public pages
 need no nonce, so a cached copy serves every visitor.
 """
 
-import shutil
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.templatetags.static import static
-from django.urls import resolve
 
 from accounts.models import User
 from catalog.tests.factories import make_category, make_image, make_product
@@ -154,16 +152,12 @@ def test_static_files_carry_corp_nosniff_and_the_policy(client, settings, tmp_pa
 
 
 @pytest.fixture
-def upload_url():
-    """The address of a small PNG in the folder the media view serves."""
-    url = f"{django_settings.MEDIA_URL}headers-test/photo.png"
-    # Written where the URLconf's media view looks, which may be the real
-    # MEDIA_ROOT when the URLconf was loaded before the tests changed it.
-    folder = Path(resolve(url).kwargs["document_root"]) / "headers-test"
+def upload_url(settings):
+    """The address of a small PNG in the test's media folder."""
+    folder = Path(settings.MEDIA_ROOT) / "headers-test"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-    yield url
-    shutil.rmtree(folder)
+    return f"{django_settings.MEDIA_URL}headers-test/photo.png"
 
 
 def test_uploaded_images_carry_corp_nosniff_and_the_policy(client, upload_url):

@@ -54,6 +54,10 @@ def test_an_image_and_every_rendition_go_to_the_bucket_and_pages_link_there(
     assert image.image.name in stored
     head = s3.head_object(Bucket=BUCKET, Key=image.image.name)
     assert head["CacheControl"] == "public, max-age=86400"
+    # A rendition's name changes whenever its image does.
+    rendition = _key_of(image.rendition_urls(webp=True)[-1][0])
+    head = s3.head_object(Bucket=BUCKET, Key=rendition)
+    assert head["CacheControl"] == "public, max-age=31536000, immutable"
 
 
 @pytest.mark.django_db
