@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench
+.PHONY: run test lint format bench lighthouse
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ test: $(VENV)/.dev node_modules/.installed
 # make bench BENCH_ARGS="--products 1000000".
 bench: $(VENV)/.dev
 	$(BIN)/python bench/pages.py $(BENCH_ARGS)
+
+# Lighthouse scores of home, list and product at phone size, in Chromium
+# (bench/lighthouse.py; README, Performance). About two minutes.
+lighthouse: $(VENV)/.dev node_modules/.installed
+	$(BIN)/python bench/lighthouse.py $(LIGHTHOUSE_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
