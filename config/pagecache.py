@@ -42,7 +42,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -181,8 +181,9 @@ class _NearbyPages:
         self._pages: OrderedDict[str, _Stored] = OrderedDict()
 
     def _used(self) -> bool:
+        # `cache` is a proxy, which isinstance() does not see through.
         return settings.PAGE_CACHE_NEARBY_PAGES > 0 and not isinstance(
-            cache, LocMemCache
+            caches[DEFAULT_CACHE_ALIAS], LocMemCache
         )
 
     def get(self, key: str) -> "_Stored | None":

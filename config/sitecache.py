@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import DatabaseError, transaction
 from django.db.models import Model
@@ -196,12 +196,17 @@ _held: ContextVar[tuple[ContentVersion | None] | None] = ContextVar(
 
 
 def _stamp() -> _FileStamp | _CacheStamp:
-    # Keyed by the cache's class and location, so that tests which swap the
-    # cache settings get the matching store.
-    kind = f"{type(cache).__name__}:{getattr(cache, '_servers', '')}"
+    # Keyed by where the version lives, so that tests which swap the cache
+    # or the version file get the matching store. `cache` is a proxy, which
+    # isinstance() does not see through.
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, LocMemCache):
+        kind = f"file:{settings.SITE_CACHE_VERSION_FILE}"
+    else:
+        kind = f"{type(backend).__name__}:{getattr(backend, '_servers', '')}"
     store = _stamps.get(kind)
     if store is None:
-        if isinstance(cache, LocMemCache):
+        if isinstance(backend, LocMemCache):
             store = _FileStamp(Path(settings.SITE_CACHE_VERSION_FILE))
         else:
             store = _CacheStamp()
