@@ -30,17 +30,19 @@ import pytest
 
 DATABASE = "showroom"
 START_TIMEOUT = 60
-# Settings for a small, fast cluster that exists for one test run: nothing
-# needs to survive a crash, so nothing is synced to disk.
 SERVER_SETTINGS = """
 listen_addresses = '127.0.0.1'
 wal_level = replica
 hot_standby = on
 max_wal_senders = 4
-fsync = off
-full_page_writes = off
 shared_buffers = 16MB
 log_min_messages = warning
+"""
+# For a cluster that exists for one test run: nothing needs to survive a
+# crash, so nothing is synced to disk.
+THROWAWAY_SETTINGS = """
+fsync = off
+full_page_writes = off
 """
 
 
@@ -130,9 +132,10 @@ class Server:
 
 
 class Cluster:
-    def __init__(self, folder: Path, bindir: Path) -> None:
+    def __init__(self, folder: Path, bindir: Path, *, durable: bool) -> None:
         self.folder = folder
         self.bindir = bindir
+        self.durable = durable
         self.primary = Server(
             "primary", folder / "primary", _free_port(), folder / "primary.log"
         )
@@ -191,6 +194,8 @@ class Cluster:
         )
         with (self.primary.data / "postgresql.conf").open("a") as conf:
             conf.write(SERVER_SETTINGS)
+            if not self.durable:
+                conf.write(THROWAWAY_SETTINGS)
         self.start(self.primary)
         with self.primary.connect("postgres") as connection:
             connection.execute(f"CREATE DATABASE {DATABASE}")
@@ -258,8 +263,11 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def cluster_started() -> Iterator[Cluster]:
+def cluster_started(*, durable: bool = False) -> Iterator[Cluster]:
     """A primary with a database `showroom` and a replica streaming from it.
+
+    Unless `durable`, the servers never sync to disk, which is faster; a
+    benchmark of replication wants them to, as in production.
 
     Both are stopped (immediately: nothing in them is kept) and their folder
     removed on exit, also when the block fails.
@@ -268,7 +276,7 @@ def cluster_started() -> Iterator[Cluster]:
     folder = Path(tempfile.mkdtemp(prefix="showroom-pg-"))
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
-    cluster = Cluster(folder, _bindir())
+    cluster = Cluster(folder, _bindir(), durable=durable)
     try:
         cluster.create()
         yield cluster
