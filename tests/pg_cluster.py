@@ -30,10 +30,18 @@ import pytest
 
 DATABASE = "showroom"
 START_TIMEOUT = 60
+# hot_standby_feedback keeps the primary's vacuum from removing rows that a
+# query on the replica still reads, and max_standby_streaming_delay = -1
+# makes replay wait for such a query rather than cancel it. Without them,
+# after replay was paused for a while, a query on the replica (even
+# `pg_wal_replay_resume()`) may be cancelled at once for a "conflict with
+# recovery", which tests must not depend on.
 SERVER_SETTINGS = """
 listen_addresses = '127.0.0.1'
 wal_level = replica
 hot_standby = on
+hot_standby_feedback = on
+max_standby_streaming_delay = -1
 max_wal_senders = 4
 shared_buffers = 16MB
 log_min_messages = warning
