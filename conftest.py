@@ -24,6 +24,12 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _version_file(settings, tmp_path):
+    """Keep the content version of tests out of the real `var` folder."""
+    settings.SITE_CACHE_VERSION_FILE = tmp_path / "content-version"
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Start each test with an empty cache, also on a shared Redis."""
     cache.clear()

@@ -26,6 +26,8 @@ so a cached page carries the same headers as a fresh one.
   person carry `private, no-store`.
 - `public_page_served` is sent for every public page served, cached or
   not: the place for anything that must see every page view.
+- With a read replica, pages are rendered from it when it has replayed the
+  last content change (config/replica.py).
 """
 
 import contextlib
@@ -40,7 +42,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -56,7 +58,7 @@ from django.utils.cache import (
 from django.utils.http import http_date
 from django.utils.text import compress_string
 
-from config import sitecache
+from config import replica, sitecache
 
 # Sent with `request`, `response` and `cached` (whether the cache answered)
 # for every public page served to anyone, including 304s and 404s. A
@@ -211,8 +213,9 @@ class _NearbyPages:
         self._pages: OrderedDict[str, _Stored] = OrderedDict()
 
     def _used(self) -> bool:
+        # `cache` is a proxy, which isinstance() does not see through.
         return settings.PAGE_CACHE_NEARBY_PAGES > 0 and not isinstance(
-            cache, LocMemCache
+            caches[DEFAULT_CACHE_ALIAS], LocMemCache
         )
 
     def get(self, key: str) -> "_Stored | None":
@@ -265,7 +268,7 @@ class PageCacheMiddleware:
         version = sitecache.content_version()
         params = policy.params(request.GET)
         if version is None or params is None or settings.PAGE_CACHE_SECONDS <= 0:
-            response = self.get_response(request)
+            response = self._render(request, version)
             return self._conditional(request, response, version, stored=None), False
         key = _key(request, version.token, params)
         stored = _nearby.get(key)
@@ -274,15 +277,28 @@ class PageCacheMiddleware:
             if stored is not None:
                 _nearby.put(key, stored)
         if stored is None:
-            stored, response = self._render_once(request, key, policy)
+            stored, response = self._render_once(request, key, policy, version)
             if response is not None:
                 return self._conditional(request, response, version, stored), False
         return self._conditional(
             request, stored.response(request), version, stored
         ), True
 
+    def _render(
+        self, request: HttpRequest, version: sitecache.ContentVersion | None
+    ) -> HttpResponse:
+        """Render the page as of `version`, from the replica when it has it."""
+        with sitecache.held(version):
+            return replica.render(
+                request, self.get_response, sitecache.content_position
+            )
+
     def _render_once(
-        self, request: HttpRequest, key: str, policy: PublicPage
+        self,
+        request: HttpRequest,
+        key: str,
+        policy: PublicPage,
+        version: sitecache.ContentVersion,
     ) -> tuple[_Stored | None, HttpResponse | None]:
         """Render and store the page, or wait for another request doing so.
 
@@ -305,7 +321,7 @@ class PageCacheMiddleware:
                     # say): render it here too.
                     break
         try:
-            response = self.get_response(request)
+            response = self._render(request, version)
             stored = self._store(key, response, policy.storable(request.GET))
         finally:
             cache.delete(lock)

@@ -186,6 +186,40 @@ else:
     # where it bounds a process's connections.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A PostgreSQL streaming replica for the public pages of anonymous visitors
+# (config/replica.py); everything else reads and writes the primary.
+if DATABASE_REPLICA_URL := env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    if {DATABASES["default"]["ENGINE"], DATABASES["replica"]["ENGINE"]} != {
+        "django.db.backends.postgresql"
+    }:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs PostgreSQL for both DATABASE_URL and the "
+            "replica (a streaming replica of it); leave it unset with SQLite."
+        )
+    DATABASES["replica"].update(
+        CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+        CONN_HEALTH_CHECKS=True,
+        # The test runner uses the test database for it instead of making one.
+        TEST={"MIRROR": "default"},
+    )
+    # A replica that is unreachable costs each page at most this wait,
+    # once every DATABASE_REPLICA_RETRY_SECONDS (2 s is libpq's minimum).
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
+    # Above the page cache, so that it sees every unsafe request's answer.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("config.pagecache.PageCacheMiddleware"),
+        "config.replica.ReadYourWritesMiddleware",
+    )
+# How long after an unsafe request (a form sent, a change saved) the person
+# who made it reads the primary: longer than the replica's lag.
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=5)
+# After the replica failed, how long each process reads the primary before
+# trying it again.
+DATABASE_REPLICA_RETRY_SECONDS = env.float(
+    "DATABASE_REPLICA_RETRY_SECONDS", default=5.0
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

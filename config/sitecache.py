@@ -19,27 +19,37 @@ What is visible also changes with no write at all, when a scheduled product
 reaches its `publish_at` or `unpublish_at`. The app tells `schedule_follow()`
 how to find those moments, and the version then also names the last one
 passed, so pages cached before it are not used after it.
+
+With a read replica (config/replica.py), each change also records the
+primary's WAL position next to the version, written before it: a replica
+that has replayed that far shows what the version names, so a page it
+renders may be stored under that version.
 """
 
+import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import DatabaseError, transaction
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from config import replica
+
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "site:content-version"
+POSITION_KEY = "site:content-position"
 
 # When visible content changes with no write: (last moment passed, next
 # moment to come), either None, for the clock time given.
@@ -59,6 +69,10 @@ class _FileStamp:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # A file of its own, so that recording a position where none is
+        # known never rewrites the version file (which could undo a bump
+        # made meanwhile).
+        self.position_path = path.with_name(path.name + ".position")
 
     def read(self) -> int:
         try:
@@ -79,6 +93,40 @@ class _FileStamp:
             current = 0
         stamp = max(time.time_ns(), current + 1)
         os.utime(self.path, ns=(stamp, stamp))
+
+    def position(self) -> str | None:
+        try:
+            return self.position_path.read_text() or None
+        except FileNotFoundError:
+            return None
+
+    def position_record(self, position: str | None) -> None:
+        """Replace the recorded position; None forgets it."""
+        if position is None:
+            self.position_path.unlink(missing_ok=True)
+            return
+        temporary = self._position_written(position)
+        os.replace(temporary, self.position_path)
+
+    def position_add(self, position: str) -> None:
+        """Record `position` unless one is recorded already."""
+        temporary = self._position_written(position)
+        try:
+            os.link(temporary, self.position_path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+
+    def _position_written(self, position: str) -> Path:
+        # Written aside and then moved or linked into place, so that a
+        # reader never sees half a position.
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.position_path.with_name(
+            f"{self.position_path.name}.{os.getpid()}.{time.time_ns()}"
+        )
+        temporary.write_text(position)
+        return temporary
 
 
 class _CacheStamp:
@@ -110,6 +158,8 @@ class _CacheStamp:
             cache.add(VERSION_KEY, time.time_ns(), timeout=None)
             return cache.get(VERSION_KEY)
         if outages != self._outages_settled.get(breaker, 0):
+            # Changes made during the outage recorded no position either.
+            self.position_record(None)
             self.bump()
             self._outages_settled[breaker] = outages
             return cache.get(VERSION_KEY)
@@ -119,21 +169,44 @@ class _CacheStamp:
         current = cache.get(VERSION_KEY) or 0
         cache.set(VERSION_KEY, max(time.time_ns(), current + 1), timeout=None)
 
+    def position(self) -> str | None:
+        return cache.get(POSITION_KEY)
+
+    def position_record(self, position: str | None) -> None:
+        """Replace the recorded position; None forgets it."""
+        if position is None:
+            cache.delete(POSITION_KEY)
+        else:
+            cache.set(POSITION_KEY, position, timeout=None)
+
+    def position_add(self, position: str) -> None:
+        """Record `position` unless one is recorded already."""
+        cache.add(POSITION_KEY, position, timeout=None)
+
 
 _stamps: dict[str, _FileStamp | _CacheStamp] = {}
 _schedule: Schedule | None = None
 # This process's view of the schedule: (stamp, last moment, next moment),
 # replaced whole so that threads never see parts of two.
 _schedule_state: tuple[int, datetime | None, datetime | None] | None = None
+# The version a page is being rendered for (`held`), if any.
+_held: ContextVar[tuple[ContentVersion | None] | None] = ContextVar(
+    "content_version_held", default=None
+)
 
 
 def _stamp() -> _FileStamp | _CacheStamp:
-    # Keyed by the cache's class and location, so that tests which swap the
-    # cache settings get the matching store.
-    kind = f"{type(cache).__name__}:{getattr(cache, '_servers', '')}"
+    # Keyed by where the version lives, so that tests which swap the cache
+    # or the version file get the matching store. `cache` is a proxy, which
+    # isinstance() does not see through.
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, LocMemCache):
+        kind = f"file:{settings.SITE_CACHE_VERSION_FILE}"
+    else:
+        kind = f"{type(backend).__name__}:{getattr(backend, '_servers', '')}"
     store = _stamps.get(kind)
     if store is None:
-        if isinstance(cache, LocMemCache):
+        if isinstance(backend, LocMemCache):
             store = _FileStamp(Path(settings.SITE_CACHE_VERSION_FILE))
         else:
             store = _CacheStamp()
@@ -166,7 +239,12 @@ def _last_scheduled_moment(stamp: int, now: datetime) -> datetime | None:
 
 def content_version() -> ContentVersion | None:
     """The current version, or None while the cache or the database cannot
-    be reached."""
+    be reached.
+
+    Within `held(version)`, `version`.
+    """
+    if (held_version := _held.get()) is not None:
+        return held_version[0]
     stamp = _stamp().read()
     if stamp is None:
         return None
@@ -183,6 +261,44 @@ def content_version() -> ContentVersion | None:
     return ContentVersion(token=token, changed_at=max(changed_at, last))
 
 
+@contextlib.contextmanager
+def held(version: ContentVersion | None) -> Iterator[None]:
+    """Make `content_version()` answer `version` within the block.
+
+    A page is rendered for the version read before it: its fragments are
+    then stored under the same version as the page, and a page read from
+    the replica never stores a fragment under a version newer than the
+    position the replica was checked against.
+    """
+    token = _held.set((version,))
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
+def content_position() -> str | None:
+    """The primary's WAL position when content last changed, or None.
+
+    A replica that has replayed this far shows the content of every version
+    read before this call. When none is recorded (the first call after the
+    feature was deployed, or after a cache outage), the primary's current
+    position is recorded and returned, which is later than every change.
+    None without a replica, or when the primary cannot be asked.
+    """
+    stamp = _stamp()
+    position = stamp.position()
+    if position is None:
+        try:
+            position = replica.primary_position()
+        except DatabaseError:
+            logger.exception("Could not read the primary's WAL position")
+            return None
+        if position is not None:
+            stamp.position_add(position)
+    return position
+
+
 def content_changed(**kwargs) -> None:
     """Make every cached page and fragment stale, now and at commit.
 
@@ -191,7 +307,21 @@ def content_changed(**kwargs) -> None:
     ignores signal arguments, so `watch` can connect it.
     """
     _stamp().bump()
-    transaction.on_commit(lambda: _stamp().bump())
+    transaction.on_commit(_content_committed)
+
+
+def _content_committed() -> None:
+    stamp = _stamp()
+    # The position goes first: whoever reads the new version then finds it.
+    try:
+        position = replica.primary_position()
+    except DatabaseError:
+        # The change is committed; without its position no replica may
+        # render pages until a later one is recorded (`content_position`).
+        logger.exception("Could not read the primary's WAL position")
+        position = None
+    stamp.position_record(position)
+    stamp.bump()
 
 
 def watch(models: Iterable[type[Model]]) -> None:

@@ -65,11 +65,34 @@ def children_of(pid: int) -> set[int]:
 
 
 def http_get(port: int, path: str, *, timeout: float = 10) -> tuple[int, bytes]:
+    answer = http_request(port, "GET", path, timeout=timeout)
+    return answer.status, answer.body
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+
+def http_request(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+    timeout: float = 10,
+) -> Answer:
+    """One request on a fresh connection; the status, headers and body."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        connection.request("GET", path, headers={"Host": "127.0.0.1"})
+        connection.request(
+            method, path, body=body, headers={"Host": "127.0.0.1", **(headers or {})}
+        )
         response = connection.getresponse()
-        return response.status, response.read()
+        return Answer(response.status, response.headers, response.read())
     finally:
         connection.close()
 

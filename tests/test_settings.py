@@ -124,6 +124,57 @@ def test_staff_two_factor_is_required_unless_debug_or_turned_off():
     assert turned_off.stdout.strip() == "False"
 
 
+def test_a_replica_with_sqlite_stops_startup_with_a_clear_message():
+    result = _print_settings(
+        "",
+        DJANGO_SECRET_KEY="k" * 50,
+        DATABASE_REPLICA_URL="postgres://postgres@127.0.0.1:5433/showroom",
+    )
+
+    assert result.returncode != 0
+    assert "DATABASE_REPLICA_URL needs PostgreSQL" in result.stderr
+
+
+def test_a_replica_gets_a_router_the_pin_middleware_and_no_test_database():
+    show = (
+        "r = s.DATABASES['replica']\n"
+        "print(r['HOST'], r['PORT'], r['CONN_MAX_AGE'], r['CONN_HEALTH_CHECKS'], "
+        "r['TEST']['MIRROR'], r['OPTIONS']['connect_timeout'], s.DATABASE_ROUTERS[0], "
+        "s.MIDDLEWARE.index('config.replica.ReadYourWritesMiddleware') + 1 "
+        "== s.MIDDLEWARE.index('config.pagecache.PageCacheMiddleware'))"
+    )
+
+    result = _print_settings(
+        show,
+        DJANGO_SECRET_KEY="k" * 50,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/showroom",
+        DATABASE_REPLICA_URL="postgres://postgres@replica.internal:5433/showroom",
+        DATABASE_CONN_MAX_AGE="30",
+    )
+
+    assert result.stdout.split() == [
+        "replica.internal",
+        "5433",
+        "30",
+        "True",
+        "default",
+        "2",
+        "config.replica.ReplicaRouter",
+        "True",
+    ], result.stderr
+
+
+def test_without_a_replica_there_is_no_router_and_no_pin_middleware():
+    show = (
+        "print(list(s.DATABASES), getattr(s, 'DATABASE_ROUTERS', []), "
+        "'config.replica.ReadYourWritesMiddleware' in s.MIDDLEWARE)"
+    )
+
+    result = _print_settings(show, DJANGO_SECRET_KEY="k" * 50)
+
+    assert result.stdout.strip() == "['default'] [] False", result.stderr
+
+
 def test_media_and_backups_stay_on_the_local_disk_by_default():
     show = (
         "print(s.STORAGES['default']['BACKEND'], s.SERVE_MEDIA, s.MEDIA_URL, "

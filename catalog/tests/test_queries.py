@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from bench import seed
 from catalog.models import Category, Product, ProductImage
 from catalog.tests.factories import make_category, make_image, make_product
+from config import sitecache
 
 pytestmark = pytest.mark.django_db
 BUDGET = 6
@@ -63,10 +64,20 @@ def test_query_counts_do_not_grow_with_the_catalog(client):
     small, large = _catalog(3), _catalog(30)
 
     for small_url, large_url in zip(_urls(small), _urls(large), strict=True):
-        cache.clear()
+        _caches_cold()
         small_count = _count(client, small_url)
-        cache.clear()
+        _caches_cold()
         assert _count(client, large_url) == small_count, large_url
+
+
+def _caches_cold() -> None:
+    """Empty the cache and start a new content version, as after a change.
+
+    With local memory the version lives in a file, which clearing the cache
+    leaves alone; each process then reads the schedule once per version.
+    """
+    cache.clear()
+    sitecache.content_changed()
 
 
 def _seeded_urls() -> list[str]:
