@@ -38,6 +38,18 @@ def database_dump(
     return sqlite.dump(connection=connection, workdir=workdir)
 
 
+def database_lock(
+    *, connection: BaseDatabaseWrapper
+) -> contextlib.AbstractContextManager:
+    """The lock every app server sees: the database server's for PostgreSQL.
+
+    A SQLite file belongs to one machine, whose lock file is enough.
+    """
+    if engine_name(connection) == "postgresql":
+        return postgresql.pg_backup_lock(connection)
+    return contextlib.nullcontext()
+
+
 def known_migrations() -> set[tuple[str, str]]:
     """The migrations this code has, read from disk without the database."""
     return set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)

@@ -11,6 +11,7 @@ import errno
 import os
 import re
 import shutil
+import socket
 import subprocess  # noqa: S404 - runs pg_dump and pg_restore, no shell
 import time
 import uuid
@@ -20,7 +21,7 @@ from pathlib import Path
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from backups.dumps import DatabaseDump, applied_migrations, quote, row_counts
-from backups.errors import BackupError
+from backups.errors import BackupError, BackupLocked
 
 MEMBER = "database/db.pgdump"
 
@@ -44,12 +45,18 @@ def _pg_settings(connection: BaseDatabaseWrapper) -> tuple[list[str], dict[str, 
     return [*args, "--no-password"], env
 
 
-def _pg_connect(connection: BaseDatabaseWrapper, dbname: str | None = None):
+def _pg_connect(
+    connection: BaseDatabaseWrapper,
+    dbname: str | None = None,
+    *,
+    application_name: str | None = None,
+):
     import psycopg
 
     settings = connection.settings_dict
     params = {
         "dbname": dbname or settings["NAME"],
+        "application_name": application_name,
         "user": settings.get("USER") or None,
         "password": settings.get("PASSWORD") or None,
         "host": settings.get("HOST") or None,
@@ -60,6 +67,54 @@ def _pg_connect(connection: BaseDatabaseWrapper, dbname: str | None = None):
         return psycopg.connect(**{k: v for k, v in params.items() if v is not None})
     except psycopg.OperationalError as error:
         raise BackupError(f"Cannot connect to PostgreSQL: {error}".strip()) from error
+
+
+# The advisory lock's first key: "SB" (Showroom backups). The second is a
+# hash of the live database's name, so sites sharing a server do not wait
+# for each other.
+LOCK_CLASS = 0x5342
+LOCK_APPLICATION = "showroom-backup"
+
+
+@contextlib.contextmanager
+def pg_backup_lock(connection: BaseDatabaseWrapper) -> Iterator[None]:
+    """Hold the site's backup lock on the database server, or raise
+    BackupLocked at once.
+
+    Every app server reaches the same PostgreSQL, so a lock there stops
+    two servers from backing up or restoring at once, as the lock file does
+    on one machine. It is a session advisory lock, held by a connection to
+    the maintenance database (a restore renames the live one and ends its
+    sessions): the server releases it when that connection ends, also when
+    the process holding it is killed.
+    """
+    name = connection.settings_dict["NAME"]
+    holder = f"{LOCK_APPLICATION} {socket.gethostname()} pid {os.getpid()}"
+    with _pg_connect(connection, "postgres", application_name=holder[:63]) as lock:
+        lock.autocommit = True
+        taken = lock.execute(
+            "SELECT pg_try_advisory_lock(%s, hashtext(%s))", [LOCK_CLASS, name]
+        ).fetchone()[0]
+        if not taken:
+            other = lock.execute(
+                "SELECT a.application_name FROM pg_locks l "
+                "JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND l.granted "
+                "AND l.classid = %s AND l.objid = hashtext(%s)::oid",
+                [LOCK_CLASS, name],
+            ).fetchone()
+            where = other[0].removeprefix(LOCK_APPLICATION).strip() if other else "?"
+            raise BackupLocked(
+                f"Another backup or restore of {name} is running (on {where}); "
+                "try again later."
+            )
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                lock.execute(
+                    "SELECT pg_advisory_unlock(%s, hashtext(%s))", [LOCK_CLASS, name]
+                )
 
 
 def _tool(name: str) -> str:

@@ -69,7 +69,12 @@ class RestoreResult:
 
 @contextlib.contextmanager
 def _locked() -> Iterator[None]:
-    with backup_lock(storage.work_dir() / LOCK_NAME):
+    """One backup or restore at a time: on this machine, through the lock
+    file, and across app servers, through the database server."""
+    with (
+        backup_lock(storage.work_dir() / LOCK_NAME),
+        databases.database_lock(connection=connection),
+    ):
         yield
 
 

@@ -14,6 +14,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.headers import media_origins
+from config.objectstorage import S3Account, backup_storage, media_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -22,6 +23,10 @@ env = environ.Env()
 env.read_env(BASE_DIR / ".env")
 
 SITE_NAME = env.str("SITE_NAME", default="Showroom")
+# How many app servers run with these settings behind a load balancer.
+# Above 1, `manage.py check` warns about any state kept on one server
+# (config/checks.py).
+APP_SERVERS = env.int("APP_SERVERS", default=1)
 
 # Core and security
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -64,6 +69,7 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 INSTALLED_APPS = [
+    "config.apps.SiteConfig",
     "accounts",
     "backups",
     "catalog",
@@ -324,15 +330,35 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
-# On one machine Django serves uploads itself; turn this off where a proxy or
-# S3 serves them.
-SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=True)
+MEDIA_ORIGINS: list[str] = []
+# Each server serves its own collected static files through WhiteNoise; the
+# hashed names depend only on the files, so every server has the same ones.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Several app servers share uploads and archives through S3-compatible
+# object storage (config/objectstorage.py; README, "Running on several
+# servers"). One account serves both buckets.
+S3_ACCOUNT = S3Account(
+    endpoint_url=env.str("S3_ENDPOINT_URL", default=""),
+    region=env.str("S3_REGION", default="us-east-1"),
+    access_key=env.str("S3_ACCESS_KEY_ID", default=""),
+    secret_key=env.str("S3_SECRET_ACCESS_KEY", default=""),
+)
+if _media_bucket := env.str("MEDIA_S3_BUCKET", default=""):
+    STORAGES["default"], MEDIA_URL, MEDIA_ORIGINS = media_storage(
+        S3_ACCOUNT,
+        bucket=_media_bucket,
+        custom_domain=env.str("MEDIA_S3_CUSTOM_DOMAIN", default=""),
+        signed_urls=env.bool("MEDIA_S3_SIGNED_URLS", default=False),
+        page_seconds=PAGE_CACHE_SECONDS + PAGE_CACHE_MAX_AGE,
+    )
+# On one machine Django serves uploads itself; turn this off where a proxy
+# serves them. With media in a bucket, pages link to the bucket.
+SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=not _media_bucket)
 
 # Content security policy (django-csp), sent with every response. Nothing
 # inline runs or styles a page: scripts and stylesheets come from our own
@@ -345,7 +371,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [NONE],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", *media_origins(MEDIA_URL)],
+        "img-src": [SELF, "data:", *(MEDIA_ORIGINS or media_origins(MEDIA_URL))],
         # The admin's autocomplete fields fetch their choices.
         "connect-src": [SELF],
         "form-action": [SELF],
@@ -360,8 +386,22 @@ CONTENT_SECURITY_POLICY = {
 # Backups (the backups app). Archives go to BACKUP_DIR, or to the storage
 # named by BACKUP_STORAGE (an alias in STORAGES, e.g. S3 via django-storages);
 # BACKUP_DIR also holds the lock file and the temporary files of a run.
+# BACKUP_S3_BUCKET defines the storage "backups", private archives in that
+# bucket (under BACKUP_S3_PREFIX), and makes it the default BACKUP_STORAGE.
 BACKUP_DIR = env.path("BACKUP_DIR", default=VAR_DIR / "backups")
-BACKUP_STORAGE = env.str("BACKUP_STORAGE", default="")
+if _backup_bucket := env.str("BACKUP_S3_BUCKET", default=""):
+    STORAGES["backups"] = backup_storage(
+        S3_ACCOUNT,
+        bucket=_backup_bucket,
+        prefix=env.str("BACKUP_S3_PREFIX", default=""),
+    )
+BACKUP_STORAGE = env.str("BACKUP_STORAGE", default="backups" if _backup_bucket else "")
+if BACKUP_STORAGE and BACKUP_STORAGE not in STORAGES:
+    raise ImproperlyConfigured(
+        f"BACKUP_STORAGE names {BACKUP_STORAGE!r}, which is not a storage: set "
+        "BACKUP_S3_BUCKET, or leave BACKUP_STORAGE unset to keep archives in "
+        "BACKUP_DIR."
+    )
 BACKUP_COMPRESSION = env.str("BACKUP_COMPRESSION", default="zstd")
 # When set, archives are encrypted with AES-256-GCM under a key derived from
 # it. Keep a copy outside the machine: without it no archive can be restored.

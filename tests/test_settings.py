@@ -122,3 +122,138 @@ def test_staff_two_factor_is_required_unless_debug_or_turned_off():
     assert production.stdout.strip() == "True", production.stderr
     assert debug.stdout.strip() == "False"
     assert turned_off.stdout.strip() == "False"
+
+
+def test_media_and_backups_stay_on_the_local_disk_by_default():
+    show = (
+        "print(s.STORAGES['default']['BACKEND'], s.SERVE_MEDIA, s.MEDIA_URL, "
+        "repr(s.BACKUP_STORAGE), 'backups' in s.STORAGES)"
+    )
+
+    result = _print_settings(show, DJANGO_SECRET_KEY="k" * 50)
+
+    assert result.stdout.split() == [
+        "django.core.files.storage.FileSystemStorage",
+        "True",
+        "media/",
+        "''",
+        "False",
+    ], result.stderr
+
+
+S3_ENV = {
+    "DJANGO_SECRET_KEY": "k" * 50,
+    "S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+    "S3_ACCESS_KEY_ID": "key",
+    "S3_SECRET_ACCESS_KEY": "secret",
+}
+
+
+def test_buckets_take_media_and_backups_and_the_csp_allows_the_bucket():
+    show = (
+        "o = s.STORAGES['default']['OPTIONS']; b = s.STORAGES['backups']['OPTIONS']\n"
+        "print(s.STORAGES['default']['BACKEND'], s.SERVE_MEDIA, s.MEDIA_URL, "
+        "o['bucket_name'], o['querystring_auth'], b['bucket_name'], b['location'], "
+        "s.BACKUP_STORAGE, "
+        "'http://127.0.0.1:9000' in s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'])"
+    )
+
+    result = _print_settings(
+        show,
+        **S3_ENV,
+        MEDIA_S3_BUCKET="shop-media",
+        BACKUP_S3_BUCKET="shop-backups",
+        BACKUP_S3_PREFIX="/nightly/",
+    )
+
+    assert result.stdout.split() == [
+        "storages.backends.s3.S3Storage",
+        "False",
+        "http://127.0.0.1:9000/shop-media/",
+        "shop-media",
+        "False",
+        "shop-backups",
+        "nightly",
+        "backups",
+        "True",
+    ], result.stderr
+
+
+def test_a_custom_domain_serves_public_media():
+    show = "print(s.MEDIA_URL, s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'][-1])"
+
+    result = _print_settings(
+        show,
+        **S3_ENV,
+        MEDIA_S3_BUCKET="shop-media",
+        MEDIA_S3_CUSTOM_DOMAIN="media.shop.example",
+    )
+
+    assert result.stdout.split() == [
+        "https://media.shop.example/",
+        "https://media.shop.example",
+    ], result.stderr
+
+
+def test_signed_media_on_a_custom_domain_is_refused_with_a_clear_message():
+    result = _print_settings(
+        "print('loaded')",
+        **S3_ENV,
+        MEDIA_S3_BUCKET="shop-media",
+        MEDIA_S3_CUSTOM_DOMAIN="media.shop.example",
+        MEDIA_S3_SIGNED_URLS="true",
+    )
+
+    assert result.returncode != 0
+    assert "MEDIA_S3_CUSTOM_DOMAIN cannot be used with MEDIA_S3_SIGNED_URLS" in (
+        result.stderr
+    )
+
+
+def test_an_unknown_backup_storage_is_refused_with_a_clear_message():
+    result = _print_settings(
+        "print('loaded')", DJANGO_SECRET_KEY="k" * 50, BACKUP_STORAGE="s3"
+    )
+
+    assert result.returncode != 0
+    assert "BACKUP_STORAGE names 's3', which is not a storage" in result.stderr
+
+
+def _check(**env: str) -> str:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    for name in ("DATABASE_URL", "CACHE_URL"):
+        clean.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SECRET_KEY": "k" * 50, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout + result.stderr
+
+
+def test_check_is_quiet_on_one_server_with_local_state():
+    assert "no issues" in _check()
+
+
+def test_check_warns_of_every_state_one_of_several_servers_keeps_to_itself():
+    output = _check(APP_SERVERS="2")
+
+    for code in ("config.W001", "config.W002", "config.W003", "config.W004"):
+        assert code in output
+    assert "rate limits are multiplied by the number of servers" in output
+
+
+def test_check_is_quiet_when_several_servers_share_every_state():
+    output = _check(
+        APP_SERVERS="2",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+        CACHE_URL="redis://127.0.0.1:6379/15",
+        MEDIA_S3_BUCKET="shop-media",
+        BACKUP_S3_BUCKET="shop-backups",
+        **{k: v for k, v in S3_ENV.items() if k != "DJANGO_SECRET_KEY"},
+    )
+
+    assert "no issues" in output, output

@@ -20,6 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from backups import archive
+from backups.media import media_names
 
 POSTGRESQL = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
@@ -64,13 +65,12 @@ def database_fingerprint() -> dict[str, tuple[int, str]]:
 
 
 def media_fingerprint() -> dict[str, str]:
-    """SHA-256 of every media file, by path."""
-    root = Path(settings.MEDIA_ROOT)
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
+    """SHA-256 of every media file, by path, on disk or in a bucket."""
+    fingerprint = {}
+    for name in media_names():
+        with default_storage.open(name, "rb") as media:
+            fingerprint[name] = hashlib.sha256(media.read()).hexdigest()
+    return fingerprint
 
 
 def archive_path(name: str) -> Path:

@@ -65,6 +65,16 @@ def _exit_code(*args: str) -> tuple[int, str]:
 @pytest.fixture
 def backup_process(tmp_path):
     """Start `manage.py backup` in its own process; yield it once it is writing."""
+    yield from _backup_started(tmp_path, backup_dir=settings.BACKUP_DIR)
+
+
+@pytest.fixture
+def other_server_backup(tmp_path):
+    """A backup running on another app server: its own disk, the same database."""
+    yield from _backup_started(tmp_path, backup_dir=tmp_path / "other-server")
+
+
+def _backup_started(tmp_path: Path, *, backup_dir: Path):
     database_url = f"sqlite:///{tmp_path / 'harness.sqlite3'}"
     if POSTGRESQL:
         # The subprocess backs up the test database itself.
@@ -77,7 +87,7 @@ def backup_process(tmp_path):
         "DJANGO_SETTINGS_MODULE": "config.settings_test",
         "PYTHONPATH": str(settings.BASE_DIR),
         "DATABASE_URL": database_url,
-        "BACKUP_DIR": str(settings.BACKUP_DIR),
+        "BACKUP_DIR": str(backup_dir),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     process = subprocess.Popen(
@@ -152,6 +162,34 @@ def test_a_second_backup_exits_at_once_with_the_lock_code(media_made, request):
     assert str(process.pid) in message
     assert time.monotonic() - started < 1
     assert process.poll() is None  # the first run carries on
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="one SQLite file has one machine")
+def test_a_backup_on_another_server_makes_this_one_exit_with_the_lock_code(
+    media_made, request
+):
+    process = request.getfixturevalue("other_server_backup")
+
+    code, message = _exit_code("backup")
+
+    assert code == EXIT_LOCKED
+    assert f"pid {process.pid}" in message
+    assert process.poll() is None
+    process.kill()
+    process.wait()
+    # The database server let the lock go with the killed process.
+    out, _ = _run("backup")
+    assert "verified" in out
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="one SQLite file has one machine")
+def test_a_restore_waits_for_no_lock_of_its_own_making(media_made):
+    # The restore renames the live database and ends its sessions; the lock
+    # is held from the maintenance database, so it survives and is let go.
+    _run("backup")
+    _run("restore", "latest", "--noinput")
+    out, _ = _run("backup")
+    assert "verified" in out
 
 
 def test_a_lock_file_left_by_a_dead_process_is_taken_over(backup_dir):

@@ -421,6 +421,40 @@ def test_archives_can_live_in_a_django_storage_such_as_s3(settings, backup_dir):
     assert not list(backup_dir.glob("backup-*"))
 
 
+def test_archives_and_media_in_s3_buckets_list_verify_restore_and_rotate(
+    buckets, backup_dir
+):
+    # What several app servers share: media and archives in buckets (moto).
+    buckets.media_in_bucket()
+    buckets.backups_in_bucket(prefix="nightly")
+    site_data_make()
+    rows, files = database_fingerprint(), media_fingerprint()
+    assert "products/photo.jpg" in files
+    day = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
+    older = services.backup_create(now=day)
+    newest = services.backup_create(now=day + timedelta(days=1))
+    site_data_change()
+
+    listed = services.backups_list()
+    [checked] = services.backup_verify()
+    services.backup_restore(name="latest")
+
+    assert [a.name for a in listed] == [older.name, newest.name]
+    assert all(a.verified and a.size for a in listed)
+    assert checked.name == newest.name
+    assert database_fingerprint() == rows
+    assert media_fingerprint() == files
+    stored = buckets.keys(buckets.backups)
+    assert f"nightly/{newest.name}" in stored
+    assert f"nightly/{newest.name}.json" in stored
+    # Rotation deletes from the bucket too: keep one daily archive.
+    services.backup_create(now=day + timedelta(days=2), retention=Retention(daily=1))
+    remaining = {a.name for a in services.backups_list()}
+    assert older.name not in remaining and newest.name not in remaining
+    assert f"nightly/{older.name}" not in buckets.keys(buckets.backups)
+    assert not list(backup_dir.glob("backup-*"))
+
+
 def test_a_backup_clears_leftovers_of_killed_runs_but_not_a_running_verify(
     backup_dir,
 ):
