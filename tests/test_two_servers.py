@@ -19,6 +19,7 @@ them, unless REQUIRE_SERVERS=1, where a missing prerequisite fails them.
 
 import contextlib
 import html
+import json
 import os
 import re
 import secrets
@@ -40,6 +41,7 @@ import requests
 from django.conf import settings
 
 from backups.errors import EXIT_LOCKED
+from backups.postgresql import LOCK_CLASS
 from catalog.demo import demo_image_bytes
 from tests.html_forms import form_with_field
 from tests.moto_server import MotoServer, moto_server_started
@@ -197,6 +199,20 @@ def _collectstatic(*envs: dict[str, str]) -> None:
                 run.wait()
 
 
+def _public_read(bucket: str) -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": ["s3:GetObject"],
+                "Resource": [f"arn:aws:s3:::{bucket}/*"],
+            }
+        ],
+    }
+
+
 @pytest.fixture(scope="module")
 def two_servers() -> Iterator[TwoServers]:
     missing = _prerequisites_missing()
@@ -216,6 +232,11 @@ def two_servers() -> Iterator[TwoServers]:
             )
             for bucket in (MEDIA_BUCKET, BACKUP_BUCKET):
                 moto.client().create_bucket(Bucket=bucket)
+            # As README asks of the media bucket: anyone may read its files,
+            # which pages link to directly. Archives stay private.
+            moto.client().put_bucket_policy(
+                Bucket=MEDIA_BUCKET, Policy=json.dumps(_public_read(MEDIA_BUCKET))
+            )
             env = {
                 "DJANGO_SETTINGS_MODULE": "config.settings",
                 "DJANGO_DEBUG": "false",
@@ -528,14 +549,18 @@ def _line_read(process: subprocess.Popen, *, timeout: float) -> str:
     return process.stdout.readline()
 
 
-def _advisory_locks(database: str) -> int:
+def _backup_lock_holders(database: str) -> list[str]:
+    """The application names of the sessions holding the site's backup lock
+    on the database server (backups.postgresql.pg_backup_lock)."""
     with _admin_connection() as admin:
-        return admin.execute(
-            "SELECT count(*) FROM pg_locks l JOIN pg_database d "
-            "ON d.oid = l.database WHERE l.locktype = 'advisory' "
-            "AND l.granted AND d.datname = %s",
-            (database,),
-        ).fetchone()[0]
+        rows = admin.execute(
+            "SELECT a.application_name FROM pg_locks l "
+            "JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted "
+            "AND l.classid = %s AND l.objid = hashtext(%s)::oid",
+            (LOCK_CLASS, database),
+        ).fetchall()
+    return [row[0] for row in rows]
 
 
 def test_5_of_two_backups_on_a_and_b_at_once_the_second_is_refused(two_servers):
@@ -558,7 +583,9 @@ def test_5_of_two_backups_on_a_and_b_at_once_the_second_is_refused(two_servers):
             f"the first backup did not reach its media: {line!r}\n"
             + ("" if first.poll() is None else first.stderr.read())
         )
-        assert _advisory_locks(two_servers.database) >= 1, "no advisory lock held"
+        holders = _backup_lock_holders(two_servers.database)
+        assert len(holders) == 1, f"the backup lock's holders: {holders}"
+        assert f"pid {first.pid}" in holders[0]
 
         second = manage_run("backup", env=two_servers.env_b)
 
@@ -566,6 +593,7 @@ def test_5_of_two_backups_on_a_and_b_at_once_the_second_is_refused(two_servers):
             f"the second backup exited with {second.returncode}:\n"
             f"{second.stdout}\n{second.stderr}"
         )
+        assert f"pid {first.pid}" in second.stderr
         first.stdin.write("\n")
         first.stdin.flush()
         output, errors = first.communicate(timeout=120)
