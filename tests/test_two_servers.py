@@ -175,28 +175,31 @@ def _succeeded(result: subprocess.CompletedProcess, what: str) -> str:
     return result.stdout
 
 
-def _collectstatic(*envs: dict[str, str]) -> None:
-    """Collect each server's static files, at the same time to save time."""
-    runs = [
-        subprocess.Popen(  # noqa: S603 - fixed arguments
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-            cwd=settings.BASE_DIR,
-            env=site_environment(env),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for env in envs
-    ]
-    try:
-        for run in runs:
-            output, _ = run.communicate(timeout=120)
-            assert run.returncode == 0, f"collectstatic failed:\n{output}"
-    finally:
-        for run in runs:
-            if run.poll() is None:
-                run.kill()
-                run.wait()
+def _collectstatic_started(env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(  # noqa: S603 - fixed arguments
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=settings.BASE_DIR,
+        env=site_environment(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _ended(processes: list[subprocess.Popen]) -> None:
+    """Kill those of `processes` still running (a step failed before them)."""
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+def _terminated(servers: list[GunicornServer]) -> None:
+    """SIGTERM every server still running, so that they stop together;
+    gunicorn_started() then waits for each."""
+    for server in servers:
+        if server.process.poll() is None:
+            server.process.terminate()
 
 
 def _public_read(bucket: str) -> dict:
@@ -253,9 +256,6 @@ def two_servers() -> Iterator[TwoServers]:
                 # Nothing should land here; if something does, it is removed.
                 "MEDIA_ROOT": str(folder / "media"),
             }
-            _succeeded(manage_run("migrate", "--noinput", env=env), "migrate")
-            seeded = _succeeded(manage_run("shell", "-c", SEED, env=env), "seed")
-            product_id, product_path = seeded.split()[-2:]
             # Each server has its own static files and its own backup work
             # folder (the local lock file), as on two machines.
             env_a = {
@@ -268,13 +268,23 @@ def two_servers() -> Iterator[TwoServers]:
                 "STATIC_ROOT": str(folder / "static-b"),
                 "BACKUP_DIR": str(folder / "backup-work-b"),
             }
-            _collectstatic(env_a, env_b)
+            # Collecting takes seconds and needs no database: it runs for
+            # both servers while the database is migrated.
+            collecting = [_collectstatic_started(e) for e in (env_a, env_b)]
+            stack.callback(_ended, collecting)
+            _succeeded(manage_run("migrate", "--noinput", env=env), "migrate")
+            seeded = _succeeded(manage_run("shell", "-c", SEED, env=env), "seed")
+            product_id, product_path = seeded.split()[-2:]
+            for run in collecting:
+                output, _ = run.communicate(timeout=120)
+                assert run.returncode == 0, f"collectstatic failed:\n{output}"
             a = stack.enter_context(
                 gunicorn_started(env=env_a, log_path=folder / "a.log", workers=2)
             )
             b = stack.enter_context(
                 gunicorn_started(env=env_b, log_path=folder / "b.log", workers=2)
             )
+            stack.callback(_terminated, [a, b])
             yield TwoServers(
                 a=a,
                 b=b,
@@ -447,6 +457,7 @@ def test_2_an_image_uploaded_on_a_shows_on_b_from_the_bucket(two_servers, staff)
         assert response.status_code == 200, f"{url} answered {response.status_code}"
         assert response.headers["Content-Type"].startswith("image/"), url
     assert moto.keys(MEDIA_BUCKET), "the media bucket is empty"
+    assert not (two_servers.folder / "media").exists(), "a file went to MEDIA_ROOT"
 
 
 @pytest.mark.browser
