@@ -72,12 +72,12 @@ SEED = textwrap.dedent(
     from accounts.models import User
     from catalog.tests.factories import make_product
 
-    for email in ({VISITOR!r}, {TARGET!r}, {STAFF!r}):
-        user = User.objects.create_user(
-            email=email, password={PASSWORD!r}, is_staff=email == {STAFF!r}
-        )
-        user.is_superuser = user.is_staff
-        user.save()
+    for email, create in (
+        ({VISITOR!r}, User.objects.create_user),
+        ({TARGET!r}, User.objects.create_user),
+        ({STAFF!r}, User.objects.create_superuser),
+    ):
+        user = create(email=email, password={PASSWORD!r})
         EmailAddress.objects.create(
             user=user, email=email, primary=True, verified=True
         )
