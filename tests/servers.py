@@ -4,7 +4,10 @@
 process on a free loopback port and yields once every worker is up. The
 fault tests use it; so can any test that must see the site through the
 process model it is deployed with (forked workers, a master that restarts
-them) rather than through Django's test client.
+them) rather than through Django's test client. `site_environment()` is the
+environment it runs in, which `manage_run()` shares, so a management command
+can run as on that server (tests/test_two_servers.py runs two servers, each
+with its own environment).
 """
 
 import contextlib
@@ -49,6 +52,19 @@ class GunicornServer:
     def get(self, path: str, *, timeout: float = 10) -> tuple[int, bytes]:
         """One GET on a fresh connection; the status and the body."""
         return http_get(self.port, path, timeout=timeout)
+
+    def kill(self) -> None:
+        """SIGKILL the master and its workers, as when the machine dies.
+
+        The workers are killed too: alone, they would notice their master
+        gone only at their next heartbeat and go on serving until then.
+        """
+        workers = self.worker_pids()
+        self.process.kill()
+        self.process.wait()
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def children_of(pid: int) -> set[int]:
@@ -97,6 +113,36 @@ def http_request(
         connection.close()
 
 
+def site_environment(env: dict[str, str]) -> dict[str, str]:
+    """This process's environment with `env` added, for a server or command.
+
+    The site is imported from this checkout and allows the loopback hosts
+    the tests ask for, unless `env` says otherwise.
+    """
+    return {
+        **os.environ,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PYTHONPATH": str(settings.BASE_DIR),
+        "PYTHONUNBUFFERED": "1",
+        **env,
+    }
+
+
+def manage_run(
+    *args: str, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess:
+    """Run `manage.py *args` in the environment a server started with `env`
+    has; its exit code and output are the caller's to check."""
+    return subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=site_environment(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 @contextlib.contextmanager
 def gunicorn_started(
     *, env: dict[str, str], log_path: Path, workers: int | None = 2
@@ -107,16 +153,9 @@ def gunicorn_started(
     (DATABASE_URL) and the settings module. With `workers` None the number
     is config/gunicorn.py's own. On exit the master gets SIGTERM (SIGKILL if
     it is still there after gunicorn's graceful timeout), unless the caller
-    stopped it already.
+    stopped or killed it already.
     """
-    environment = {
-        **os.environ,
-        "GUNICORN_BIND": "127.0.0.1:0",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "PYTHONPATH": str(settings.BASE_DIR),
-        "PYTHONUNBUFFERED": "1",
-        **env,
-    }
+    environment = site_environment({"GUNICORN_BIND": "127.0.0.1:0", **env})
     if workers is not None:
         environment["WEB_CONCURRENCY"] = str(workers)
     gunicorn = Path(sys.executable).with_name("gunicorn")
