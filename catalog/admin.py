@@ -195,9 +195,6 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("created_at", "updated_at", "publication", "share_links")
 
-    class Media:
-        css = {"all": ["css/admin.css"]}
-
     save_as = True
     save_on_top = True
     inlines = [ProductImageInline]
