@@ -1,8 +1,10 @@
+from allauth.account.admin import EmailAddressAdmin
+from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.forms import UserChangeForm, UserCreationForm
-from accounts.models import SavedProduct, SignInEvent, User
+from accounts.models import SavedProduct, SignInEvent, User, UserEmailAddress
 
 
 @admin.register(User)
@@ -64,3 +66,8 @@ class SignInEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+# One "Accounts" section: allauth's list of addresses moves into ours.
+admin.site.unregister(EmailAddress)
+admin.site.register(UserEmailAddress, EmailAddressAdmin)

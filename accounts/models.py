@@ -1,3 +1,4 @@
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import (
     AbstractBaseUser,
     BaseUserManager,
@@ -194,3 +195,17 @@ class SignInEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} at {self.signed_in_at:%Y-%m-%d %H:%M}"
+
+
+class UserEmailAddress(EmailAddress):
+    """allauth's email addresses, listed in the admin with the users.
+
+    allauth's own app is also called "Accounts", so its admin showed a second
+    "Accounts" section holding only this list. The proxy puts the list in
+    ours; the table and allauth's migrations stay as they are.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = "email address"
+        verbose_name_plural = "email addresses"

@@ -11,6 +11,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.flatpages.admin import FlatPageAdmin as BaseFlatPageAdmin
 from django.contrib.flatpages.models import FlatPage
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +20,8 @@ from django.db.models import Count, Prefetch, ProtectedError, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportMixin
@@ -33,8 +37,21 @@ from catalog.models import (
     SlugRedirect,
 )
 from catalog.resources import ProductResource
+from catalog.selectors import category_path_names
 
-THUMBNAIL_WIDTH = 64
+# The list's image column; 48 px leaves the list room to fit 1280 px.
+THUMBNAIL_WIDTH = 48
+
+
+def _day(moment) -> str:
+    """A short date for the product list, with the full time on hover."""
+    local = timezone.localtime(moment)
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        moment.isoformat(),
+        date_format(local, "DATETIME_FORMAT"),
+        date_format(local, "M j, Y"),
+    )
 
 
 def _thumbnail(image: ProductImage | None, width: int = THUMBNAIL_WIDTH) -> str:
@@ -75,19 +92,53 @@ class AvailabilityFilter(admin.SimpleListFilter):
         return queryset
 
 
-class VisibilityFilter(admin.SimpleListFilter):
-    title = "visible to visitors now"
-    parameter_name = "visible"
+class PublicationFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "publication"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Visible"), ("no", "Not visible")]
+        return Product.Publication.choices
 
     def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.visible()
-        if self.value() == "no":
-            return queryset.exclude(pk__in=Product.objects.visible().values("pk"))
+        if self.value() in Product.Publication.values:
+            return queryset.in_publication(self.value())
         return queryset
+
+
+class CategoryPathFilter(admin.RelatedFieldListFilter):
+    """The category filter, each category named by its full path."""
+
+    def field_choices(self, field, request, model_admin):
+        categories = list(Category.objects.order_by("path"))
+        names = category_path_names(categories)
+        return [(category.pk, names[category.pk]) for category in categories]
+
+
+class CategoryAutocompleteJsonView(AutocompleteJsonView):
+    """Django's autocomplete, each category named by its full path."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        self.path_names = category_path_names(context["object_list"])
+        return context
+
+    def serialize_result(self, obj: Category, to_field_name: str) -> dict:
+        result = super().serialize_result(obj, to_field_name)
+        return {**result, "text": self.path_names[obj.pk]}
+
+
+class CategoryAutocompleteSelect(AutocompleteSelect):
+    """Asks `CategoryAutocompleteJsonView` instead of the admin's own."""
+
+    def get_url(self) -> str:
+        return reverse(f"{self.admin_site.name}:catalog_category_autocomplete")
+
+
+class CategoryPathChoiceField(forms.ModelChoiceField):
+    """Names the chosen category by its full path, as the autocomplete does."""
+
+    def label_from_instance(self, category: Category) -> str:
+        return category_path_names([category])[category.pk]
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -120,19 +171,17 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
     change_form_template = "admin/catalog/product/change_form.html"
     list_display = (
         "thumbnail",
-        "name",
-        "sku",
+        "name_and_sku",
         "price",
         "stock",
-        "status",
-        "category",
-        "updated_at",
+        "publication",
+        "category_name",
+        "updated",
     )
-    list_display_links = ("thumbnail", "name")
+    list_display_links = ("thumbnail", "name_and_sku")
     list_filter = (
-        "status",
-        VisibilityFilter,
-        "category",
+        PublicationFilter,
+        ("category", CategoryPathFilter),
         AvailabilityFilter,
         "featured",
     )
@@ -144,7 +193,8 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
     list_max_show_all = 500
     autocomplete_fields = ("category",)
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("created_at", "updated_at", "share_links")
+    readonly_fields = ("created_at", "updated_at", "publication", "share_links")
+
     save_as = True
     save_on_top = True
     inlines = [ProductImageInline]
@@ -165,6 +215,7 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
             {
                 "fields": (
                     "status",
+                    "publication",
                     "featured",
                     "publish_at",
                     "unpublish_at",
@@ -183,6 +234,7 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
         return (
             super()
             .get_queryset(request)
+            .with_publication()
             .select_related("category")
             .prefetch_related(
                 Prefetch(
@@ -190,6 +242,12 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
                 )
             )
         )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "category":
+            kwargs["widget"] = CategoryAutocompleteSelect(db_field, self.admin_site)
+            kwargs["form_class"] = CategoryPathChoiceField
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_import_data_kwargs(self, **kwargs) -> dict:
         # A row rejected by validation must undo the rows before it too.
@@ -201,6 +259,50 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
     def thumbnail(self, product: Product) -> str:
         images = product.images.all()
         return _thumbnail(images[0] if images else None)
+
+    @admin.display(description="name", ordering="name")
+    def name_and_sku(self, product: Product) -> str:
+        # One column for both: a column of its own for the SKU pushed the
+        # last column out of sight at 1280 px.
+        return format_html(
+            '{} <span class="product-sku">{}</span>', product.name, product.sku
+        )
+
+    @admin.display(description="status")
+    def publication(self, product: Product) -> str:
+        """Draft, Scheduled (from when), Live (until when) or Withdrawn.
+
+        "Published" alone read as live for a product that appears in a
+        month; the state comes from the visibility rule instead.
+        """
+        state = getattr(product, "publication", None)
+        if state is None:
+            return "Save the product first."
+        label = Product.Publication(state).label
+        moment = {
+            Product.Publication.SCHEDULED: ("from", product.publish_at),
+            Product.Publication.LIVE: ("until", product.unpublish_at),
+            Product.Publication.WITHDRAWN: ("since", product.unpublish_at),
+        }.get(state)
+        if moment is None or moment[1] is None:
+            return label
+        word, when = moment
+        if state == Product.Publication.WITHDRAWN and when > timezone.now():
+            # Withdrawn before it ever went live: it ends before it starts.
+            return label
+        return format_html(
+            '{} <span class="publication-date">{} {}</span>', label, word, _day(when)
+        )
+
+    @admin.display(description="category", ordering="category__path")
+    def category_name(self, product: Product) -> str:
+        # A method, where the field itself would be a column that never
+        # wraps, as wide as the longest category name on the page.
+        return product.category.name
+
+    @admin.display(description="updated", ordering="updated_at")
+    def updated(self, product: Product) -> str:
+        return _day(product.updated_at)
 
     @admin.display(description="share preview links")
     def share_links(self, product: Product) -> str:
@@ -463,6 +565,16 @@ class CategoryAdmin(VersionAdmin):
         ),
         ("Times", {"fields": ("updated_at",)}),
     )
+
+    def get_urls(self):
+        autocomplete = CategoryAutocompleteJsonView.as_view(admin_site=self.admin_site)
+        return [
+            path(
+                "autocomplete/",
+                self.admin_site.admin_view(autocomplete),
+                name="catalog_category_autocomplete",
+            )
+        ] + super().get_urls()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(product_total=Count("products"))

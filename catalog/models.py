@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils import timezone
@@ -120,6 +120,28 @@ def visibility_condition(now) -> Q:
     )
 
 
+def publication_conditions(now) -> "dict[str, Q]":
+    """Each publication state of a product at `now`, as a condition.
+
+    Built from the visibility rule alone: live is the rule at `now`;
+    scheduled is the rule at the product's own publish time, still to come,
+    so a product that will appear by itself; withdrawn is every other
+    published product (its unpublish time has passed, or comes before its
+    publish time). The conditions exclude one another, so each can filter a
+    list on its own and all of them can label one.
+    """
+    live = visibility_condition(now)
+    scheduled = Q(publish_at__gt=now) & visibility_condition(F("publish_at"))
+    return {
+        Product.Publication.DRAFT: Q(status=Product.Status.DRAFT),
+        Product.Publication.SCHEDULED: scheduled,
+        Product.Publication.LIVE: live,
+        Product.Publication.WITHDRAWN: Q(status=Product.Status.PUBLISHED)
+        & ~live
+        & ~scheduled,
+    }
+
+
 class ProductQuerySet(models.QuerySet):
     def visible(self, *, at=None) -> "ProductQuerySet":
         """Products a visitor may see."""
@@ -160,6 +182,23 @@ class ProductQuerySet(models.QuerySet):
             )
         )
 
+    def with_publication(self, *, at=None) -> "ProductQuerySet":
+        """Annotate each product with `publication`, its state for staff."""
+        conditions = publication_conditions(at or timezone.now())
+        return self.annotate(
+            publication=models.Case(
+                *(
+                    models.When(condition, then=Value(state))
+                    for state, condition in conditions.items()
+                ),
+                output_field=models.CharField(),
+            )
+        )
+
+    def in_publication(self, state: str, *, at=None) -> "ProductQuerySet":
+        """Products in one publication state (see `publication_conditions`)."""
+        return self.filter(publication_conditions(at or timezone.now())[state])
+
     def with_images(self) -> "ProductQuerySet":
         """Products with their category and ordered images, in two queries."""
         return self.select_related("category").prefetch_related(
@@ -177,6 +216,14 @@ class Product(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
+
+    class Publication(models.TextChoices):
+        """Where a product stands for visitors; derived, never stored."""
+
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        LIVE = "live", "Live"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     name = models.CharField("name", max_length=200)
     slug = models.SlugField(

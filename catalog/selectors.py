@@ -1,5 +1,7 @@
 """Reads that several catalog pages share."""
 
+from collections.abc import Iterable
+
 from django.db.models import Q
 
 from catalog.cache import cached
@@ -11,6 +13,33 @@ def category_lineage(category: Category) -> list[Category]:
     steps = range(1, category.depth + 1)
     paths = [category.path[: step * Category.steplen] for step in steps]
     return list(Category.objects.filter(path__in=paths).order_by("depth"))
+
+
+def category_path_names(categories: Iterable[Category]) -> dict[int, str]:
+    """Each category's names from the top down ("Lighting › Lamps"), by pk.
+
+    Staff pick categories by these, since two branches may each have a
+    "Lamps". The ancestors not among `categories` are read in one query,
+    however many categories and however deep.
+    """
+    categories = list(categories)
+    names = {category.path: category.name for category in categories}
+    missing = {
+        category.path[: step * Category.steplen]
+        for category in categories
+        for step in range(1, category.depth)
+    } - names.keys()
+    if missing:
+        names.update(
+            Category.objects.filter(path__in=missing).values_list("path", "name")
+        )
+    return {
+        category.pk: " \u203a ".join(
+            names[category.path[: step * Category.steplen]]
+            for step in range(1, category.depth + 1)
+        )
+        for category in categories
+    }
 
 
 def category_lineage_and_children(

@@ -1,5 +1,7 @@
 """The staff admin: lists, forms, actions, history, trash, previews, roles."""
 
+import re
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -8,8 +10,13 @@ import reversion
 from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import strip_tags
 from django.views.static import serve
 from reversion.models import Version
 
@@ -72,7 +79,7 @@ def test_product_list_shows_thumbnail_sku_price_status_and_category(admin_client
     assert "12.50" in content
     assert product.category.name in content
     assert 'alt="Brass Lamp photo"' in content
-    assert "Published" in content
+    assert "Live" in content
 
 
 def test_product_list_filters_and_searches_by_sku(admin_client):
@@ -86,10 +93,76 @@ def test_product_list_filters_and_searches_by_sku(admin_client):
 
     assert names({"availability": "out"}) == {sold_out.name}
     assert names({"featured__exact": "1"}) == {in_stock.name}
-    assert names({"status__exact": "draft"}) == {draft.name}
+    assert names({"publication": "draft"}) == {draft.name}
     assert names({"q": "ZZ-99"}) == {sold_out.name}
     assert names({"category__id__exact": draft.category_id}) == {draft.name}
-    assert names({"visible": "no"}) == {draft.name}
+    assert names({"publication": "live"}) == {in_stock.name, sold_out.name}
+
+
+def test_product_list_says_draft_scheduled_live_or_withdrawn_with_dates(
+    admin_client,
+):
+    now = timezone.now()
+    in_a_month = now + timedelta(days=30)
+    make_product(name="Draft lamp", status=Product.Status.DRAFT)
+    make_product(name="Live lamp")
+    make_product(name="Ending lamp", unpublish_at=now + timedelta(days=3))
+    make_product(name="Scheduled lamp", publish_at=in_a_month)
+    make_product(name="Withdrawn lamp", unpublish_at=now - timedelta(days=2))
+
+    response = admin_client.get(CHANGELIST)
+
+    rows = _list_rows(response)
+    assert rows["Draft lamp"] == "Draft"
+    assert rows["Live lamp"] == "Live"
+    assert rows["Ending lamp"] == f"Live until {_day(now + timedelta(days=3))}"
+    assert rows["Scheduled lamp"] == f"Scheduled from {_day(in_a_month)}"
+    assert rows["Withdrawn lamp"] == f"Withdrawn since {_day(now - timedelta(days=2))}"
+    assert "Published" not in response.content.decode()
+
+
+@pytest.mark.parametrize("state", ["draft", "scheduled", "live", "withdrawn"])
+def test_product_list_filters_by_each_status(admin_client, state):
+    now = timezone.now()
+    made = {
+        "draft": make_product(status=Product.Status.DRAFT),
+        "scheduled": make_product(publish_at=now + timedelta(days=30)),
+        "live": make_product(),
+        "withdrawn": make_product(unpublish_at=now - timedelta(days=1)),
+    }
+
+    response = admin_client.get(CHANGELIST, {"publication": state})
+
+    assert list(response.context["cl"].result_list) == [made[state]]
+    assert f"?publication={state}" in response.content.decode()
+
+
+def test_a_product_scheduled_in_a_month_says_so_on_its_form(admin_client):
+    in_a_month = timezone.now() + timedelta(days=30)
+    product = make_product(publish_at=in_a_month)
+
+    response = admin_client.get(
+        reverse("admin:catalog_product_change", args=[product.pk])
+    )
+
+    html = response.content.decode()
+    assert "Scheduled" in html
+    assert f'datetime="{in_a_month.isoformat()}"' in html
+
+
+def _day(moment) -> str:
+    return date_format(timezone.localtime(moment), "M j, Y")
+
+
+def _list_rows(response) -> dict[str, str]:
+    """Each product row's status cell as text, by product name."""
+    rows = {}
+    html = response.content.decode()
+    for row in html[html.index("<tbody>") :].split("<tr>")[1:]:
+        name = re.search(r'class="field-name_and_sku"><a [^>]*>([^<]*)', row)[1]
+        cell = re.search(r'class="field-publication">(.*?)</td>', row, re.S)[1]
+        rows[name.strip()] = " ".join(strip_tags(cell).split())
+    return rows
 
 
 def test_product_add_form_has_fieldsets_inline_and_autocomplete(admin_client):
@@ -103,21 +176,105 @@ def test_product_add_form_has_fieldsets_inline_and_autocomplete(admin_client):
     assert "prepopulated_fields" in content or "data-prepopulated-field" in content
 
 
-def test_category_autocomplete_answers_for_the_product_form(admin_client):
-    make_category(name="Lighting")
-
-    response = admin_client.get(
-        reverse("admin:autocomplete"),
+def _category_autocomplete(client, term: str):
+    return client.get(
+        reverse("admin:catalog_category_autocomplete"),
         {
-            "term": "Ligh",
+            "term": term,
             "app_label": "catalog",
             "model_name": "product",
             "field_name": "category",
         },
     )
 
+
+def test_category_autocomplete_answers_for_the_product_form(admin_client):
+    make_category(name="Lighting")
+
+    response = _category_autocomplete(admin_client, "Ligh")
+
     assert response.status_code == 200
     assert [row["text"] for row in response.json()["results"]] == ["Lighting"]
+
+
+def _two_lamp_branches() -> tuple[Category, Category]:
+    """Two categories named "Lamps" in different branches, three deep."""
+    lighting = make_category(name="Lighting")
+    outdoor = make_category(name="Outdoor")
+    indoor_lamps = make_category(name="Lamps", parent=lighting)
+    garden = make_category(name="Garden", parent=outdoor)
+    garden_lamps = make_category(name="Lamps", parent=garden)
+    make_category(name="Floor lamps", parent=indoor_lamps)
+    return indoor_lamps, garden_lamps
+
+
+def test_category_autocomplete_names_each_category_by_its_full_path(admin_client):
+    _two_lamp_branches()
+
+    response = _category_autocomplete(admin_client, "lamps")
+
+    assert [row["text"] for row in response.json()["results"]] == [
+        "Lighting \u203a Lamps",
+        "Lighting \u203a Lamps \u203a Floor lamps",
+        "Outdoor \u203a Garden \u203a Lamps",
+    ]
+
+
+def test_category_autocomplete_queries_do_not_grow_with_the_results(
+    admin_client, django_assert_num_queries
+):
+    _two_lamp_branches()
+    _category_autocomplete(admin_client, "lamps")
+    with CaptureQueriesContext(connection) as few:
+        _category_autocomplete(admin_client, "lamps")
+    for number in range(15):
+        branch = make_category(name=f"Branch {number}")
+        make_category(name=f"Lamps {number}", parent=branch)
+
+    with django_assert_num_queries(len(few)):
+        response = _category_autocomplete(admin_client, "lamps")
+
+    assert len(response.json()["results"]) == 18
+
+
+def test_category_autocomplete_asks_the_same_permission_as_the_admins_own(
+    viewer_client, visitor_client
+):
+    make_category(name="Lighting")
+
+    assert _category_autocomplete(viewer_client, "Ligh").status_code == 200
+    assert _category_autocomplete(visitor_client, "Ligh").status_code == 302
+
+
+def test_product_form_names_its_category_by_its_full_path(admin_client):
+    _, garden_lamps = _two_lamp_branches()
+    product = make_product(category=garden_lamps)
+
+    response = admin_client.get(
+        reverse("admin:catalog_product_change", args=[product.pk])
+    )
+
+    html = response.content.decode()
+    autocomplete = reverse("admin:catalog_category_autocomplete")
+    assert f'data-ajax--url="{autocomplete}"' in html
+    assert (
+        f'<option value="{garden_lamps.pk}" selected>'
+        "Outdoor \u203a Garden \u203a Lamps</option>"
+    ) in html
+
+
+def test_product_list_category_filter_names_full_paths_in_a_fixed_number_of_queries(
+    admin_client, django_assert_max_num_queries
+):
+    _two_lamp_branches()
+    make_product()
+
+    with django_assert_max_num_queries(12):
+        response = admin_client.get(CHANGELIST)
+
+    html = response.content.decode()
+    assert ">Outdoor \u203a Garden \u203a Lamps</a>" in html
+    assert ">Lighting \u203a Lamps \u203a Floor lamps</a>" in html
 
 
 def test_save_as_new_duplicates_a_product(admin_client):

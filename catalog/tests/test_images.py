@@ -19,6 +19,7 @@ from imagekit.models.fields.utils import ImageSpecFileDescriptor
 from PIL import Image, ImageFile
 
 from catalog import demo
+from catalog.admin import THUMBNAIL_WIDTH
 from catalog.images import image_upload_clean, validate_product_image
 from catalog.models import ProductImage, product_image_path
 from catalog.tests.factories import make_image, make_product
@@ -510,7 +511,7 @@ def test_the_admin_list_thumbnails_never_ask_imagekit(admin_user, client, monkey
     content = client.get("/admin/catalog/product/").content.decode()
 
     thumbnail = default_storage.url(image.renditions["original"][0][0])
-    assert content.count(f'<img src="{thumbnail}" width="64"') == 3
+    assert content.count(f'<img src="{thumbnail}" width="{THUMBNAIL_WIDTH}"') == 3
 
 
 @pytest.mark.django_db

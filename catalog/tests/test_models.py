@@ -49,6 +49,65 @@ def test_with_visibility_agrees_with_visible():
     assert flags == {"Live": True, "Draft": False}
 
 
+def _products_in_every_state() -> dict[str, str]:
+    """Products named after the publication state each is in now."""
+    now = timezone.now()
+    make_product(name="draft", status=Product.Status.DRAFT)
+    make_product(name="live")
+    make_product(name="live, ending", unpublish_at=now + timedelta(days=1))
+    make_product(name="scheduled", publish_at=now + timedelta(days=30))
+    make_product(
+        name="scheduled, ending",
+        publish_at=now + timedelta(days=1),
+        unpublish_at=now + timedelta(days=2),
+    )
+    make_product(name="withdrawn", unpublish_at=now - timedelta(minutes=1))
+    make_product(
+        name="withdrawn before it starts",
+        publish_at=now + timedelta(days=2),
+        unpublish_at=now + timedelta(days=1),
+    )
+    return {
+        "draft": Product.Publication.DRAFT,
+        "live": Product.Publication.LIVE,
+        "live, ending": Product.Publication.LIVE,
+        "scheduled": Product.Publication.SCHEDULED,
+        "scheduled, ending": Product.Publication.SCHEDULED,
+        "withdrawn": Product.Publication.WITHDRAWN,
+        "withdrawn before it starts": Product.Publication.WITHDRAWN,
+    }
+
+
+def test_with_publication_labels_draft_scheduled_live_and_withdrawn():
+    expected = _products_in_every_state()
+
+    states = dict(Product.objects.with_publication().values_list("name", "publication"))
+
+    assert states == expected
+
+
+def test_each_publication_state_filters_to_the_products_labelled_with_it():
+    expected = _products_in_every_state()
+
+    for state in Product.Publication.values:
+        names = set(
+            Product.objects.in_publication(state).values_list("name", flat=True)
+        )
+        assert names == {name for name, label in expected.items() if label == state}
+
+
+def test_live_is_visible_now_and_scheduled_is_visible_at_its_publish_time():
+    _products_in_every_state()
+
+    live = Product.objects.in_publication(Product.Publication.LIVE)
+    scheduled = Product.objects.in_publication(Product.Publication.SCHEDULED)
+
+    assert set(live) == set(Product.objects.visible())
+    assert scheduled.exists()
+    for product in scheduled:
+        assert product in Product.objects.visible(at=product.publish_at)
+
+
 @pytest.mark.parametrize(
     ("field", "value"), [("price", Decimal("-0.01")), ("stock", -1)]
 )
