@@ -218,7 +218,7 @@ def test_buckets_take_media_and_backups_and_the_csp_allows_the_bucket():
     )
 
     assert result.stdout.split() == [
-        "storages.backends.s3.S3Storage",
+        "config.mediastorage.MediaStorage",
         "False",
         "http://127.0.0.1:9000/shop-media/",
         "shop-media",

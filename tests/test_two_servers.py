@@ -78,8 +78,9 @@ SEED = textwrap.dedent(
         ({STAFF!r}, User.objects.create_superuser),
     ):
         user = create(email=email, password={PASSWORD!r})
-        EmailAddress.objects.create(
-            user=user, email=email, primary=True, verified=True
+        # A superuser's address is verified already.
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={{"primary": True, "verified": True}}
         )
     product = make_product(name={PRODUCT_NAME!r}, slug="walnut-side-table")
     print(product.pk, product.get_absolute_url())
