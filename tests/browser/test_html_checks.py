@@ -134,6 +134,8 @@ class Checks:
     def screenshot(self, page, label: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+        if name in VIEWPORTS:
+            name = f"home-{name}"
         page.screenshot(path=SCREENSHOTS / f"checked-{name}.png", full_page=True)
 
     def save_html(self, label: str, html: str) -> None:
