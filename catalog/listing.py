@@ -119,6 +119,15 @@ class Listing:
         return self.page.object_list
 
     @property
+    def filtered(self) -> bool:
+        """Whether a filter or a chosen sort applies, beyond the search words.
+
+        The page opens its "Filter and sort" panel then, so the visitor sees
+        what narrows the list.
+        """
+        return any(name != "q" for name in self.values)
+
+    @property
     def sort(self) -> str:
         return self.values.get("sort", RELEVANCE if self.terms else "newest")
 

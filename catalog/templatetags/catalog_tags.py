@@ -40,14 +40,21 @@ def json_ld(data) -> SafeString:
 
 @register.inclusion_tag("includes/picture.html")
 def picture(
-    image: ProductImage, sizes: str, *, eager: bool = False, priority: bool = False
+    image: ProductImage,
+    sizes: str,
+    *,
+    eager: bool = False,
+    priority: bool = False,
+    decorative: bool = False,
 ) -> dict:
     """A responsive <picture>: WebP first, the original format as fallback.
 
     The addresses come from the renditions recorded on the image's row, so
     no file is made or looked for here. Images below the fold load lazily;
     `eager` ones at once, and the one `priority` image (the product photo)
-    before anything else.
+    before anything else. A `decorative` copy (a gallery thumbnail, whose
+    button has its own label) has an empty alt text, so screen readers do
+    not read the same description twice.
     """
     fallback = image.rendition_urls(webp=False)
     src, width, height = fallback[min(1, len(fallback) - 1)]
@@ -56,6 +63,7 @@ def picture(
         "sizes": sizes,
         "eager": eager or priority,
         "priority": priority,
+        "decorative": decorative,
         "src": src,
         "width": width,
         "height": height,

@@ -39,10 +39,13 @@ def make_product(*, category: Category | None = None, **fields) -> Product:
     return Product.objects.create(category=category or make_category(), **values)
 
 
-def make_image(*, product: Product, size=(800, 600), **fields) -> ProductImage:
-    image = ProductImage(product=product, alt_text=f"{product.name} photo", **fields)
+def make_image(
+    *, product: Product, size=(800, 600), seed: int = 1, **fields
+) -> ProductImage:
+    fields.setdefault("alt_text", f"{product.name} photo")
+    image = ProductImage(product=product, **fields)
     image.image.save(
-        "test.jpg", ContentFile(demo_image_bytes(seed=1, size=size), name="test.jpg")
+        "test.jpg", ContentFile(demo_image_bytes(seed=seed, size=size), name="test.jpg")
     )
     product_image_renditions_store(image=image)
     return image

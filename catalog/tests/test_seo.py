@@ -96,7 +96,11 @@ def test_product_page_shows_gallery_price_availability_and_related(client, produ
 
     content = client.get("/products/brass-lamp/").content.decode()
 
-    assert content.count("<picture>") == 2  # The related card has no image.
+    # Each photo once large and once as its thumbnail; the related card has
+    # no image.
+    assert content.count('<div class="gallery-photo">') == 2
+    assert content.count('<label class="gallery-thumb"') == 2
+    assert content.count("<picture>") == 4
     assert "1,250.50 EUR" in content
     assert "Out of stock" in content
     assert sibling.get_absolute_url() in content

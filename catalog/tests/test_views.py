@@ -47,3 +47,82 @@ def test_draft_product_page_is_404(client):
     product = make_product(status=Product.Status.DRAFT)
 
     assert client.get(product.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "action"),
+    [
+        ("/products/", "/products/"),
+        ("/categories/lighting/", "/categories/lighting/"),
+        ("/search/?q=lamp", "/search/"),
+    ],
+)
+def test_filter_form_submits_to_its_own_page(client, path, action):
+    make_product(name="Brass Lamp", category=make_category(slug="lighting"))
+
+    content = client.get(path).content.decode()
+
+    assert f'<form class="filters" method="get" action="{action}">' in content
+
+
+@pytest.mark.parametrize(
+    ("query", "open_"),
+    [
+        ("", False),
+        ("?page=1", False),
+        ("?in_stock=1", True),
+        ("?min_price=5", True),
+        ("?sort=-price", True),
+        ("?min_price=not-a-number", False),
+    ],
+)
+def test_filter_panel_is_open_only_when_a_filter_applies(client, query, open_):
+    make_product(name="Brass Lamp")
+
+    content = client.get(f"/products/{query}").content.decode()
+
+    assert ('<details class="filter-panel" open>' in content) is open_
+    assert ('<details class="filter-panel">' in content) is not open_
+
+
+def test_search_words_alone_leave_the_filter_panel_closed(client):
+    make_product(name="Brass Lamp")
+
+    content = client.get("/search/?q=lamp").content.decode()
+
+    assert '<details class="filter-panel">' in content
+
+
+def test_product_cards_are_h3_under_an_h2_on_lists(client):
+    """Headings go down one level at a time: h1, the count's h2, cards' h3."""
+    make_product(name="Brass Lamp")
+
+    content = client.get("/products/").content.decode()
+
+    h1, h2, h3 = (content.index(f"<{tag}") for tag in ("h1", "h2", "h3"))
+    assert h1 < h2 < h3
+    assert '<h2 class="result-count" id="result-count">1 product</h2>' in content
+
+
+def test_a_product_with_one_photo_has_no_thumbnails(client):
+    product = make_product(name="Brass Lamp")
+    make_image(product=product)
+
+    content = client.get(product.get_absolute_url()).content.decode()
+
+    assert content.count('<div class="gallery-photo">') == 1
+    assert 'type="radio"' not in content
+
+
+def test_gallery_thumbnails_are_labelled_radio_buttons(client):
+    product = make_product(name="Brass Lamp")
+    for _ in range(3):
+        make_image(product=product)
+
+    content = client.get(product.get_absolute_url()).content.decode()
+
+    assert content.count('name="gallery-photo"') == 3
+    assert content.count(" checked>") == 1
+    assert '<span class="visually-hidden">Photo 2 of 3</span>' in content
+    # The first photo is the page's main image; the others wait to be shown.
+    assert content.count('fetchpriority="high"') == 1

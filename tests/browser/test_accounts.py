@@ -20,7 +20,7 @@ def test_visitor_signs_up_saves_a_product_downloads_data_and_leaves(page):
     page.fill('input[name="email"]', "ada@example.com")
     page.fill('input[name="password1"]', PASSWORD)
     page.fill('input[name="password2"]', PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Sign up").click()
     page.wait_for_url("**/accounts/confirm-email/")
 
     # The live server runs in this process, so its mail is in mail.outbox.
@@ -31,7 +31,7 @@ def test_visitor_signs_up_saves_a_product_downloads_data_and_leaves(page):
     page.goto("/accounts/login/")
     page.fill('input[name="login"]', "ada@example.com")
     page.fill('input[name="password"]', PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/accounts/profile/")
     assert page.get_by_role("button", name="Sign out").is_visible()
 

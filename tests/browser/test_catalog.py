@@ -43,6 +43,7 @@ def test_visitor_browses_filters_opens_a_product_and_searches(page, viewport):
     page.wait_for_url("**/categories/lighting/")
     assert page.get_by_role("heading", level=1).inner_text() == "Lighting"
 
+    page.get_by_text("Filter and sort").click()
     page.get_by_label("From").fill("100")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url("**min_price=100**")

@@ -135,7 +135,7 @@ def _sign_in(page, email: str) -> None:
     page.goto("/accounts/login/")
     page.fill('input[name="login"]', email)
     page.fill('input[name="password"]', PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/accounts/profile/")
 
 
@@ -217,7 +217,7 @@ def test_account_pages_break_no_rule_of_the_policy(page):
     )
     watch.open("/accounts/email/")
     # Its buttons post a hidden form, which still works.
-    page.get_by_role("button", name="Re-send Verification").click()
+    page.get_by_role("button", name="Re-send verification").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_text("Confirmation email sent to ada@example.org").is_visible()
     watch.collect()
@@ -227,7 +227,7 @@ def test_account_pages_break_no_rule_of_the_policy(page):
     page.goto("/accounts/login/")
     page.fill('input[name="login"]', "ada@example.com")
     page.fill('input[name="password"]', PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/accounts/2fa/authenticate/")
     page.wait_for_load_state("networkidle")
     watch.collect()
