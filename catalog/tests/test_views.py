@@ -47,3 +47,19 @@ def test_draft_product_page_is_404(client):
     product = make_product(status=Product.Status.DRAFT)
 
     assert client.get(product.get_absolute_url()).status_code == 404
+
+
+def test_new_arrivals_leave_out_the_featured_products_shown_above(client):
+    """A new featured product is shown once, in Featured; New arrivals shows
+    the newest of the others."""
+    now = timezone.now()
+    newest_featured = make_product(featured=True, publish_at=now - timedelta(hours=1))
+    older_featured = make_product(featured=True, publish_at=now - timedelta(days=9))
+    others = [
+        make_product(publish_at=now - timedelta(days=days)) for days in (2, 3, 20)
+    ]
+
+    response = client.get("/")
+
+    assert response.context["featured"] == [newest_featured, older_featured]
+    assert response.context["newest"] == others
