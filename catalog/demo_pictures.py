@@ -54,6 +54,7 @@ class _Scene:
     """
 
     def __init__(self, image: Image.Image, *, scale: float, shift: float, colours):
+        self.image = image
         self.draw = ImageDraw.Draw(image, "RGBA")
         self.width, self.height = image.size
         self.scale = scale
@@ -201,8 +202,10 @@ def _cabinet(s: _Scene, rng: random.Random) -> None:
 
 
 def _glow(s: _Scene, x0, y0, x1, y1) -> None:
-    r, g, b = s.colours["accent"]
-    s.ellipse(x0, y0, x1, y1, (r, g, b, 70))
+    """A soft halo of the accent colour, fading out to the box's edges."""
+    left, top, right, bottom = (round(v) for v in s._box(x0, y0, x1, y1))
+    _soft_paste(s.image, (left, top, right - left, bottom - top), s.colours["accent"],
+                strength=110)  # fmt: skip
 
 
 def _floor_lamp(s: _Scene, rng: random.Random) -> None:
@@ -216,8 +219,8 @@ def _floor_lamp(s: _Scene, rng: random.Random) -> None:
 
 def _table_lamp(s: _Scene, rng: random.Random) -> None:
     body, frame = s.colours["body"], s.colours["frame"]
-    s.rect(0.34, 0.68, 0.66, BASE, _darker(s.colours["floor"], 0.25), radius=0.006)
-    s.rect(0.33, 0.665, 0.67, 0.69, _darker(s.colours["floor"], 0.35))
+    s.rect(0.34, 0.68, 0.66, BASE, _lighter(frame, 0.45), radius=0.006)
+    s.rect(0.33, 0.665, 0.67, 0.69, _lighter(frame, 0.3))
     _glow(s, 0.38, 0.26, 0.62, 0.58)
     s.ellipse(0.445, 0.53, 0.555, 0.67, body)
     s.line([(0.5, 0.54), (0.5, 0.45)], frame, 0.006)
@@ -335,18 +338,28 @@ def _backdrop(size: tuple[int, int], colours: dict[str, RGB]) -> Image.Image:
     return image
 
 
+def _soft_paste(
+    image: Image.Image, box: tuple[int, int, int, int], colour: RGB, strength: int
+) -> None:
+    """Lay `colour` over an ellipse in `box` (left, top, width, height) whose
+    edges fade out: the ellipse is blurred small, then stretched."""
+    left, top, width, height = box
+    small = Image.new("L", (64, 64))
+    ImageDraw.Draw(small).ellipse((12, 12, 52, 52), fill=strength)
+    mask = small.filter(ImageFilter.GaussianBlur(6)).resize((width, height))
+    image.paste(Image.new("RGB", mask.size, colour), (left, top), mask)
+
+
 def _shadow(image: Image.Image, colours: dict[str, RGB], shift: float) -> None:
-    """A soft shadow where the thing stands: blurred small, then stretched."""
+    """A soft shadow on the floor where the thing stands."""
     width, height = image.size
-    small = Image.new("L", (64, 16))
-    ImageDraw.Draw(small).ellipse((8, 4, 56, 12), fill=150)
-    mask = small.filter(ImageFilter.GaussianBlur(2.5)).resize(
-        (round(width * 0.6), round(height * 0.08))
+    box = (
+        round(width * (0.2 + shift)),
+        round(height * (BASE - 0.04)),
+        round(width * 0.6),
+        round(height * 0.08),
     )
-    left = round(width * (0.2 + shift))
-    top = round(height * (BASE - 0.035))
-    shade = Image.new("RGB", mask.size, _darker(colours["floor_near"], 0.35))
-    image.paste(shade, (left, top), mask)
+    _soft_paste(image, box, _darker(colours["floor_near"], 0.35), strength=170)
 
 
 def demo_picture(
@@ -354,7 +367,8 @@ def demo_picture(
 ) -> bytes:
     """A JPEG still life of a `shape` (a key of SHAPES), the same for each seed."""
     rng = random.Random(seed)  # noqa: S311 - pictures, not secrets
-    colours = rng.choice(PALETTES)
+    # Consecutive seeds, as one category's pictures have, differ in colour.
+    colours = PALETTES[seed % len(PALETTES)]
     scale = rng.uniform(0.9, 1.08)
     shift = rng.uniform(-0.06, 0.06)
     canvas = _backdrop((size[0] * 2, size[1] * 2), colours)
