@@ -268,11 +268,10 @@ def _tree_url_paths() -> list[str]:
     return url_paths
 
 
-def demo_image_bytes(
-    *, seed: int, size: tuple[int, int] = (1280, 960), shape: str = ""
-) -> bytes:
-    """A JPEG picture of a `shape` of thing; any shape, chosen by `seed`, if none."""
-    shape = shape or list(SHAPES)[seed % len(SHAPES)]
+def demo_image_bytes(*, seed: int, size: tuple[int, int] = (1280, 960)) -> bytes:
+    """A JPEG picture of some kind of thing, chosen by `seed`, for whatever
+    needs a product photo (test factories and uploads)."""
+    shape = list(SHAPES)[seed % len(SHAPES)]
     return demo_picture(shape=shape, seed=seed, size=size)
 
 
