@@ -86,7 +86,7 @@ def fill(*, products: int, start: int, media: int) -> None:
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from catalog.demo import demo_description
+    from catalog.demo import KINDS, demo_description
     from catalog.models import Category, Product
 
     rng = random.Random(start)  # noqa: S311 - demo data, not secrets
@@ -96,16 +96,20 @@ def fill(*, products: int, start: int, media: int) -> None:
         )
         for n in range(20)
     ]
+    kinds = list(KINDS.values())
     batch = []
     for number in range(start, start + products):
         name = f"Bench product {number}"
+        kind = kinds[number % len(kinds)]
         batch.append(
             Product(
                 name=name,
                 slug=f"bench-product-{number}",
                 sku=f"B-{number:08d}",
                 summary="A piece for everyday use.",
-                description=demo_description(name=name, rng=rng),
+                description=demo_description(
+                    kind=kind, material=rng.choice(kind.materials)
+                ),
                 price=Decimal(rng.randint(900, 250000)) / 100,
                 stock=rng.randint(0, 100),
                 category=leaves[number % len(leaves)],

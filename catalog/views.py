@@ -20,6 +20,7 @@ from catalog.selectors import (
     category_choices,
     category_lineage,
     category_lineage_and_children,
+    home_products,
     related_products,
     top_categories,
 )
@@ -29,15 +30,11 @@ from config.siteurl import site_url
 
 @public_page
 def home(request: HttpRequest) -> HttpResponse:
-    visible = Product.objects.visible().with_cards()
+    featured, newest = home_products()
     return render(
         request,
         "catalog/home.html",
-        {
-            "featured": list(visible.filter(featured=True).order_by("-publish_at")[:8]),
-            "categories": top_categories(),
-            "newest": list(visible.order_by("-publish_at", "-pk")[:8]),
-        },
+        {"featured": featured, "categories": top_categories(), "newest": newest},
     )
 
 

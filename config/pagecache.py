@@ -139,6 +139,8 @@ class _Stored:
         response = HttpResponse(self.gzipped if gzip else self.content)
         for name, value in self.headers:
             response[name] = value
+        # Stored with the page's own length: this body may be the other one.
+        response["Content-Length"] = str(len(response.content))
         if self.gzipped is not None:
             patch_vary_headers(response, ("Accept-Encoding",))
         if gzip:

@@ -7,7 +7,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 
 from bench import seed
-from catalog import search
+from catalog import demo, search
 from catalog.models import Category, Product, ProductImage
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _small_pool(monkeypatch):
-    """Two pool images are enough to share, and quicker to make than twelve."""
+    """Two pool images are enough to share, and quicker to make than one per
+    leaf."""
     monkeypatch.setattr(seed, "POOL_SIZE", 2)
 
 
@@ -36,7 +37,7 @@ def test_seed_catalog_fills_the_catalog_with_products_images_and_categories():
     assert 40 < Product.objects.visible().count() < 60
     assert Category.objects.find_problems() == ([], [], [], [], [])
     assert Category.objects.get(slug="armchairs").url_path == (
-        "furniture/furniture-seating/armchairs"
+        "furniture/seating/armchairs"
     )
     per_product = Counter(ProductImage.objects.values_list("product_id", flat=True))
     assert len(per_product) == 60
@@ -80,3 +81,12 @@ def test_seed_catalog_refuses_a_catalog_that_has_products():
     with pytest.raises(ValueError, match="empty catalog"):
         seed.seed_catalog(products=2)
     assert Product.objects.count() == 2
+
+
+def test_seeded_products_are_named_after_their_category():
+    """bench/seed.py spreads products unevenly, but names still fit."""
+    seed.seed_catalog(products=60)
+
+    for product in Product.objects.select_related("category"):
+        noun = product.name.split(" ", 1)[1]
+        assert noun in demo.KINDS[product.category.name].nouns

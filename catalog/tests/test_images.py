@@ -392,7 +392,7 @@ def test_demo_images_go_through_the_same_cleaning(monkeypatch):
 
     monkeypatch.setattr(demo, "image_upload_clean", clean)
 
-    (image,) = demo.demo_image_pool_create(size=1)
+    (image,) = demo.demo_image_pool_create(pictures=[("stool", 1)])
 
     assert cleaned == ["demo.jpg"]
     assert image.image.name.endswith(".jpg")

@@ -126,3 +126,19 @@ def test_gallery_thumbnails_are_labelled_radio_buttons(client):
     assert '<span class="visually-hidden">Photo 2 of 3</span>' in content
     # The first photo is the page's main image; the others wait to be shown.
     assert content.count('fetchpriority="high"') == 1
+
+
+def test_new_arrivals_leave_out_the_featured_products_shown_above(client):
+    """A new featured product is shown once, in Featured; New arrivals shows
+    the newest of the others."""
+    now = timezone.now()
+    newest_featured = make_product(featured=True, publish_at=now - timedelta(hours=1))
+    older_featured = make_product(featured=True, publish_at=now - timedelta(days=9))
+    others = [
+        make_product(publish_at=now - timedelta(days=days)) for days in (2, 3, 20)
+    ]
+
+    response = client.get("/")
+
+    assert response.context["featured"] == [newest_featured, older_featured]
+    assert response.context["newest"] == others

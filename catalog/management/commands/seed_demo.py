@@ -12,7 +12,8 @@ from catalog.models import Product
 class Command(BaseCommand):
     help = (
         "Create a demo category tree and products with generated images. "
-        "Does nothing when the catalog already has products."
+        "Does nothing when the catalog already has products; fails when it has "
+        "categories other than the demo's."
     )
 
     def add_arguments(self, parser) -> None:
@@ -29,7 +30,10 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         progress = self._progress if sys.stdout.isatty() else None
-        made = demo_catalog_create(products=products, progress=progress)
+        try:
+            made = demo_catalog_create(products=products, progress=progress)
+        except ValueError as error:
+            raise CommandError(str(error)) from error
         if progress:
             self.stdout.write("")
         seconds = time.monotonic() - started
