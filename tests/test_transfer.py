@@ -41,6 +41,9 @@ def test_public_pages_are_sent_compressed_to_clients_that_accept_gzip(
     for response in (plain, packed):
         assert "Accept-Encoding" in response["Vary"]
     assert packed["ETag"] == f"W/{plain['ETag']}"
+    # A client reads exactly the body's length, compressed or not.
+    for response in (plain, packed):
+        assert int(response["Content-Length"]) == len(response.content)
     if cached:
         assert len(queries) == 0
 

@@ -462,40 +462,27 @@ def test_2_an_image_uploaded_on_a_shows_on_b_from_the_bucket(two_servers, staff)
 
 
 @pytest.mark.browser
-def test_2_the_image_shows_in_chromium_on_b(two_servers):
+def test_2_the_image_shows_in_chromium_on_b(two_servers, browser):
     """The browser loads the bucket's image under B's content security policy;
     the screenshot goes to test-artifacts/."""
-    from tests.browser.conftest import CHROMIUM_ARGS, _chromium_path
-
-    executable = _chromium_path()
-    if executable is None:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail("REQUIRE_BROWSER=1 but Chromium was not found", pytrace=False)
-        pytest.skip("Chromium not found (install the Debian package `chromium`)")
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        blocked = []
+        page.on(
+            "console",
+            lambda m: blocked.append(m.text) if m.type == "error" else None,
         )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            blocked = []
-            page.on(
-                "console",
-                lambda m: blocked.append(m.text) if m.type == "error" else None,
-            )
-            page.goto(two_servers.b.url + two_servers.product_path)
-            image = page.locator(".gallery img").first
-            image.wait_for()
-            page.wait_for_function(
-                "document.querySelector('.gallery img').complete", timeout=10_000
-            )
-            width = image.evaluate("img => img.naturalWidth")
-            page.screenshot(path=ARTIFACTS / "two-servers-product-on-b.png")
-        finally:
-            browser.close()
+        page.goto(two_servers.b.url + two_servers.product_path)
+        image = page.locator(".gallery img").first
+        image.wait_for()
+        page.wait_for_function(
+            "document.querySelector('.gallery img').complete", timeout=10_000
+        )
+        width = image.evaluate("img => img.naturalWidth")
+        page.screenshot(path=ARTIFACTS / "two-servers-product-on-b.png")
+    finally:
+        page.close()
     assert width > 0, f"the image did not load: {blocked}"
     assert not blocked, blocked
 
