@@ -13,7 +13,6 @@ from django.db import connection
 from django.forms import modelform_factory
 from django.template import Context, Template
 from django.urls import resolve
-from django.views.static import serve
 from imagekit.cachefiles import ImageCacheFile
 from imagekit.models.fields.utils import ImageSpecFileDescriptor
 from PIL import Image, ImageFile
@@ -33,6 +32,7 @@ from catalog.tests.imagefiles import (
     srgb_profile,
     truncated_jpeg_bytes,
 )
+from config.views import media
 
 
 def _upload(image_format: str, name: str = "photo.bin", size=(64, 48)):
@@ -338,10 +338,8 @@ def test_a_png_named_pdf_is_stored_and_served_as_a_clean_png(rf, settings):
     assert image.image.name.endswith(".png")
     url = image.image.url
     match = resolve(url)
-    assert match.func is serve
-    # The URLconf keeps the media folder of when it was loaded; this test's
-    # uploads are in its own temporary folder.
-    response = serve(rf.get(url), match.kwargs["path"], settings.MEDIA_ROOT)
+    assert match.func is media
+    response = media(rf.get(url), match.kwargs["path"])
     assert response["Content-Type"] == "image/png"
     content = b"".join(response.streaming_content)
     assert content.startswith(b"\x89PNG") and b"<html" not in content
