@@ -17,7 +17,7 @@ from pathlib import Path
 
 import boto3
 
-from tests.servers import site_environment, stop
+from tests.servers import LoopbackServer, site_environment, stop
 
 # moto's server (werkzeug) logs the port the kernel picked for port 0.
 RUNNING = re.compile(r"Running on http://127\.0\.0\.1:(\d+)")
@@ -28,15 +28,7 @@ REGION = "us-east-1"
 
 
 @dataclass
-class MotoServer:
-    process: subprocess.Popen
-    port: int
-    log_path: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
+class MotoServer(LoopbackServer):
     def client(self):
         """A boto3 S3 client for this server."""
         return boto3.client(

@@ -33,7 +33,9 @@ START_TIMEOUT = 60
 
 
 @dataclass
-class GunicornServer:
+class LoopbackServer:
+    """A server process a test started on a loopback port, and its log."""
+
     process: subprocess.Popen
     port: int
     log_path: Path
@@ -42,6 +44,9 @@ class GunicornServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+
+@dataclass
+class GunicornServer(LoopbackServer):
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
