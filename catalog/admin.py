@@ -17,18 +17,21 @@ from django.contrib.flatpages.admin import FlatPageAdmin as BaseFlatPageAdmin
 from django.contrib.flatpages.models import FlatPage
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, ProtectedError, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
-from django.views.decorators.http import require_POST
+from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from reversion.admin import VersionAdmin
 
-from catalog import previews, services
+from catalog import services
+from catalog.admin_publishing import (
+    PreviewLinkAdmin,
+    PublicationFilter,
+    PublishingAdminMixin,
+    day_time,
+)
 from catalog.models import (
     Category,
     Product,
@@ -41,17 +44,6 @@ from catalog.selectors import category_path_names
 
 # The list's image column; 48 px leaves the list room to fit 1280 px.
 THUMBNAIL_WIDTH = 48
-
-
-def _day(moment) -> str:
-    """A short date for the product list, with the full time on hover."""
-    local = timezone.localtime(moment)
-    return format_html(
-        '<time datetime="{}" title="{}">{}</time>',
-        moment.isoformat(),
-        date_format(local, "DATETIME_FORMAT"),
-        date_format(local, "M j, Y"),
-    )
 
 
 def _thumbnail(image: ProductImage | None, width: int = THUMBNAIL_WIDTH) -> str:
@@ -89,19 +81,6 @@ class AvailabilityFilter(admin.SimpleListFilter):
             return queryset.filter(stock__gt=0)
         if self.value() == "out":
             return queryset.filter(stock=0)
-        return queryset
-
-
-class PublicationFilter(admin.SimpleListFilter):
-    title = "status"
-    parameter_name = "publication"
-
-    def lookups(self, request, model_admin):
-        return Product.Publication.choices
-
-    def queryset(self, request, queryset):
-        if self.value() in Product.Publication.values:
-            return queryset.in_publication(self.value())
         return queryset
 
 
@@ -165,7 +144,7 @@ class ProductPriceChangeForm(forms.Form):
 
 
 @admin.register(Product)
-class ProductAdmin(ImportExportMixin, VersionAdmin):
+class ProductAdmin(PublishingAdminMixin, ImportExportMixin, VersionAdmin):
     resource_classes = [ProductResource]
     formats = [CSV, XLSX]
     change_form_template = "admin/catalog/product/change_form.html"
@@ -268,32 +247,6 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
             '{} <span class="product-sku">{}</span>', product.name, product.sku
         )
 
-    @admin.display(description="status")
-    def publication(self, product: Product) -> str:
-        """Draft, Scheduled (from when), Live (until when) or Withdrawn.
-
-        "Published" alone read as live for a product that appears in a
-        month; the state comes from the visibility rule instead.
-        """
-        state = getattr(product, "publication", None)
-        if state is None:
-            return "Save the product first."
-        label = Product.Publication(state).label
-        moment = {
-            Product.Publication.SCHEDULED: ("from", product.publish_at),
-            Product.Publication.LIVE: ("until", product.unpublish_at),
-            Product.Publication.WITHDRAWN: ("since", product.unpublish_at),
-        }.get(state)
-        if moment is None or moment[1] is None:
-            return label
-        word, when = moment
-        if state == Product.Publication.WITHDRAWN and when > timezone.now():
-            # Withdrawn before it ever went live: it ends before it starts.
-            return label
-        return format_html(
-            '{} <span class="publication-date">{} {}</span>', label, word, _day(when)
-        )
-
     @admin.display(description="category", ordering="category__path")
     def category_name(self, product: Product) -> str:
         # A method, where the field itself would be a column that never
@@ -302,67 +255,7 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
 
     @admin.display(description="updated", ordering="updated_at")
     def updated(self, product: Product) -> str:
-        return _day(product.updated_at)
-
-    @admin.display(description="share preview links")
-    def share_links(self, product: Product) -> str:
-        if not product.pk:
-            return "Save the product first."
-        links = [
-            link
-            for link in product.preview_links.order_by("-created_at")
-            if link.is_usable()
-        ]
-        if not links:
-            return "No active links."
-        return format_html_join(
-            "",
-            '<p><a href="{}">{}</a> (until {})</p>',
-            (
-                (
-                    previews.preview_link_url(link),
-                    previews.preview_link_url(link),
-                    f"{link.expires_at:%Y-%m-%d %H:%M} UTC",
-                )
-                for link in links
-            ),
-        )
-
-    # Share preview
-
-    def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        return [
-            path(
-                "<path:object_id>/share-preview/",
-                self.admin_site.admin_view(self.share_preview_view),
-                name="{}_{}_share_preview".format(*info),
-            )
-        ] + super().get_urls()
-
-    def share_preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return require_POST(self._share_preview)(request, object_id)
-
-    def _share_preview(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        product = self.get_object(request, unquote(object_id))
-        if product is None:
-            raise Http404("No such product.")
-        if not self.has_change_permission(request, product):
-            raise PermissionDenied
-        link = previews.preview_link_create(product=product, user=request.user)
-        url = request.build_absolute_uri(previews.preview_link_url(link))
-        self.message_user(
-            request,
-            format_html(
-                "Share this preview link; it works until {} unless revoked: {}",
-                f"{link.expires_at:%Y-%m-%d %H:%M} UTC",
-                url,
-            ),
-            messages.SUCCESS,
-        )
-        return HttpResponseRedirect(
-            reverse("admin:catalog_product_change", args=[product.pk])
-        )
+        return day_time(product.updated_at)
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "POST" and "action" in request.POST:
@@ -592,12 +485,12 @@ class CategoryAdmin(VersionAdmin):
     def save_model(self, request, obj: Category, form, change: bool) -> None:
         parent = form.cleaned_data.get("parent")
         if not change:
-            services.category_create(category=obj, parent=parent)
+            services.node_create(node=obj, parent=parent)
             return
-        services.category_save(category=obj)
+        services.node_save(node=obj)
         if parent != form.initial.get("parent"):
-            services.category_move(
-                category=obj, target=parent, pos="last-child" if parent else "right"
+            services.node_move(
+                node=obj, target=parent, pos="last-child" if parent else "right"
             )
 
     # Deleting: a category's subtree goes with it, and products block it.
@@ -649,43 +542,6 @@ class CategoryAdmin(VersionAdmin):
         raise PermissionDenied
 
 
-@admin.register(ProductPreviewLink)
-class ProductPreviewLinkAdmin(admin.ModelAdmin):
-    list_display = (
-        "product",
-        "created_by",
-        "created_at",
-        "expires_at",
-        "revoked_at",
-        "usable",
-    )
-    list_filter = ("revoked_at",)
-    list_select_related = ("product", "created_by")
-    search_fields = ("product__name", "product__sku")
-    readonly_fields = (
-        "product",
-        "token",
-        "created_by",
-        "created_at",
-        "expires_at",
-        "revoked_at",
-    )
-    actions = ["revoke"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # Links are made with the "Share preview" button on a product.
-        return False
-
-    @admin.display(description="usable", boolean=True)
-    def usable(self, link: ProductPreviewLink) -> bool:
-        return link.is_usable()
-
-    @admin.action(description="Revoke selected links", permissions=["change"])
-    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = previews.preview_links_revoke(links=queryset)
-        self.message_user(request, f"Revoked {count} links.", messages.SUCCESS)
-
-
 @admin.register(SlugRedirect)
 class SlugRedirectAdmin(admin.ModelAdmin):
     list_display = ("kind", "old_path", "new_path", "created_at")
@@ -706,3 +562,8 @@ admin.site.unregister(FlatPage)
 @admin.register(FlatPage)
 class FlatPageAdmin(VersionAdmin, BaseFlatPageAdmin):
     """Flat pages with history and "recover deleted"."""
+
+
+@admin.register(ProductPreviewLink)
+class ProductPreviewLinkAdmin(PreviewLinkAdmin):
+    search_fields = ("product__name", "product__sku")

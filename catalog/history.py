@@ -5,9 +5,9 @@ deserializer keeps each category where it is in the tree now. Reversion
 writes old versions back with a raw save, both to preview a version (GET)
 and to revert it (POST); an old materialized path may belong to another
 category by now. So a revert restores the name, slug and texts only; the
-admin then saves the category through `category_save`, which derives its
+admin then saves the category through `node_save`, which derives its
 address path and redirects the one it replaces, and moves go through
-`category_move`.
+`node_move`.
 """
 
 from collections.abc import Iterator
