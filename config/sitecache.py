@@ -16,8 +16,8 @@ The version lives where every process that serves pages can read it:
   and every worker reads with one `stat` call.
 
 What is visible also changes with no write at all, when a scheduled item
-reaches its `publish_at` or `unpublish_at`. Each app tells
-`schedule_follow()` how to find those moments, and the version then also names the last one
+reaches its `publish_at` or `unpublish_at`. Each app tells `schedule_follow()`
+how to find those moments, and the version then also names the last one
 passed, so pages cached before it are not used after it.
 
 With a read replica (config/replica.py), each change also records the
