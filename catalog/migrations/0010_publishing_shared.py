@@ -5,35 +5,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0009_product_large_catalog_indexes'),
+        ("catalog", "0009_product_large_catalog_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='category',
-            name='url_path',
-            field=models.CharField(editable=False, help_text='The slugs from the top of the tree down to this one.', max_length=500, unique=True, verbose_name='address path'),
+            model_name="category",
+            name="url_path",
+            field=models.CharField(
+                editable=False,
+                help_text="The slugs from the top of the tree down to this one.",
+                max_length=500,
+                unique=True,
+                verbose_name="address path",
+            ),
         ),
         migrations.AlterField(
-            model_name='product',
-            name='publish_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, help_text='Once published, it becomes visible at this time.', verbose_name='publish at'),
+            model_name="product",
+            name="publish_at",
+            field=models.DateTimeField(
+                default=django.utils.timezone.now,
+                help_text="Once published, it becomes visible at this time.",
+                verbose_name="publish at",
+            ),
         ),
         migrations.AlterField(
-            model_name='product',
-            name='unpublish_at',
-            field=models.DateTimeField(blank=True, help_text='Optional: it stops being visible at this time.', null=True, verbose_name='unpublish at'),
+            model_name="product",
+            name="unpublish_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="Optional: it stops being visible at this time.",
+                null=True,
+                verbose_name="unpublish at",
+            ),
         ),
         migrations.AlterField(
-            model_name='slugredirect',
-            name='kind',
-            field=models.CharField(choices=[('product', 'Product'), ('category', 'Category'), ('page', 'Page')], max_length=10, verbose_name='kind'),
+            model_name="slugredirect",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("product", "Product"),
+                    ("category", "Category"),
+                    ("page", "Page"),
+                ],
+                max_length=10,
+                verbose_name="kind",
+            ),
         ),
         migrations.AlterField(
-            model_name='slugredirect',
-            name='old_path',
-            field=models.CharField(help_text='The product slug, or category or page address path, that moved.', max_length=500, verbose_name='old path'),
+            model_name="slugredirect",
+            name="old_path",
+            field=models.CharField(
+                help_text="The product slug, or category or page address path, that moved.",
+                max_length=500,
+                verbose_name="old path",
+            ),
         ),
     ]
