@@ -273,7 +273,7 @@ class ProductAdmin(PublishingAdminMixin, ImportExportMixin, VersionAdmin):
         # The product's prefetched images are those from before the save.
         for image in ProductImage.objects.filter(product=form.instance):
             if not image.renditions_current():
-                services.product_image_renditions_store(image=image)
+                services.picture_renditions_store(image=image)
 
     def save_model(self, request, obj: Product, form, change: bool) -> None:
         # The form has put its values on `obj` already; its initial data is

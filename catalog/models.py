@@ -181,29 +181,35 @@ class Product(Publishable):
         return self.stock > 0
 
 
-def product_image_path(instance: "ProductImage", filename: str) -> str:
+def picture_path(instance: "Picture | None", filename: str) -> str:
     """Name uploads on the server: never trust a visitor's file name.
 
-    The name is random; its extension is that of `filename`, which
-    `image_upload_clean` chose from the format it found, and must be one it
-    gives, so that a file that skipped cleaning is never stored as a PDF or
-    a web page.
+    The name is random, in the folder of the kind of picture; its extension
+    is that of `filename`, which `image_upload_clean` chose from the format
+    it found, and must be one it gives, so that a file that skipped
+    cleaning is never stored as a PDF or a web page.
     """
     suffix = PurePath(filename).suffix.lower()
     if suffix not in FORMAT_SUFFIXES.values():
         raise ValueError(
             f"{filename!r} was not made by image_upload_clean; clean uploads first."
         )
-    return f"products/{uuid.uuid4().hex}{suffix}"
+    folder = instance.upload_folder if instance is not None else "products"
+    return f"{folder}/{uuid.uuid4().hex}{suffix}"
 
 
-class ProductImage(models.Model):
-    product = models.ForeignKey(
-        Product, on_delete=models.CASCADE, related_name="images", verbose_name="product"
-    )
+class Picture(models.Model):
+    """An uploaded image with its alt text and its stored smaller sizes.
+
+    Product photos and the images of content blocks are pictures: the same
+    upload checks, renditions and `<picture>` markup (the `picture` tag).
+    """
+
+    upload_folder = "products"
+
     image = ProductImageField(
         "image",
-        upload_to=product_image_path,
+        upload_to=picture_path,
         width_field="width",
         height_field="height",
         validators=[validate_product_image],
@@ -217,7 +223,6 @@ class ProductImage(models.Model):
         max_length=200,
         help_text="Describes the image for people who cannot see it.",
     )
-    position = models.PositiveIntegerField("position", default=0)
     renditions = models.JSONField(
         "renditions",
         default=dict,
@@ -229,7 +234,7 @@ class ProductImage(models.Model):
     )
 
     # imagekit makes the renditions from these specs, when the image is saved
-    # (`catalog.services.product_image_renditions_store`), never while a
+    # (`catalog.services.picture_renditions_store`), never while a
     # visitor waits. Pages read the names recorded in `renditions` instead:
     # imagekit pickles and hashes a spec on every access, which cost two
     # thirds of a product list's time.
@@ -249,12 +254,7 @@ class ProductImage(models.Model):
     )
 
     class Meta:
-        verbose_name = "product image"
-        verbose_name_plural = "product images"
-        ordering = ["position", "pk"]
-        indexes = [
-            models.Index(fields=["product", "position"], name="catalog_image_order")
-        ]
+        abstract = True
 
     def __str__(self) -> str:
         return self.alt_text
@@ -286,6 +286,21 @@ class ProductImage(models.Model):
         """The address of the widest rendition in the image's own format."""
         urls = self.rendition_urls(webp=False)
         return urls[-1][0] if urls else ""
+
+
+class ProductImage(Picture):
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="images", verbose_name="product"
+    )
+    position = models.PositiveIntegerField("position", default=0)
+
+    class Meta:
+        verbose_name = "product image"
+        verbose_name_plural = "product images"
+        ordering = ["position", "pk"]
+        indexes = [
+            models.Index(fields=["product", "position"], name="catalog_image_order")
+        ]
 
 
 class SlugRedirect(models.Model):

@@ -203,7 +203,7 @@ def product_price_change(*, products: QuerySet, percent: Decimal, user) -> int:
     return len(changed)
 
 
-def product_image_renditions(*, image: ProductImage) -> dict:
+def picture_renditions(*, image: ProductImage) -> dict:
     """Make the image's renditions where missing; return what pages need of them.
 
     The result is what `ProductImage.renditions` holds: the source file's
@@ -229,7 +229,7 @@ def product_image_renditions(*, image: ProductImage) -> dict:
     return data
 
 
-def product_image_renditions_store(*, image: ProductImage) -> None:
+def picture_renditions_store(*, image: ProductImage) -> None:
     """Make a saved image's renditions where missing and record them on its row.
 
     Every path that saves an image calls this once the image is saved, so
@@ -237,5 +237,5 @@ def product_image_renditions_store(*, image: ProductImage) -> None:
     (rather than updated) so that a history revision being recorded holds
     the renditions too, and a revert brings them back with the image.
     """
-    image.renditions = product_image_renditions(image=image)
+    image.renditions = picture_renditions(image=image)
     image.save(update_fields=["renditions"])
