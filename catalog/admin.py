@@ -13,8 +13,6 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.contrib.flatpages.admin import FlatPageAdmin as BaseFlatPageAdmin
-from django.contrib.flatpages.models import FlatPage
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, ProtectedError, QuerySet
 from django.http import HttpRequest
@@ -32,6 +30,7 @@ from catalog.admin_publishing import (
     PublishingAdminMixin,
     day_time,
 )
+from catalog.admin_trees import NodeAdminMixin, NodeChoiceField, NodeForm
 from catalog.models import (
     Category,
     Product,
@@ -120,13 +119,8 @@ class CategoryPathChoiceField(forms.ModelChoiceField):
         return category_path_names([category])[category.pk]
 
 
-class CategoryChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, category: Category) -> str:
-        return "\u2003" * (category.depth - 1) + category.name
-
-
 class ProductMoveForm(forms.Form):
-    category = CategoryChoiceField(
+    category = NodeChoiceField(
         queryset=Category.objects.order_by("path"), label="New category"
     )
 
@@ -397,15 +391,8 @@ class ProductAdmin(PublishingAdminMixin, ImportExportMixin, VersionAdmin):
         )
 
 
-class CategoryForm(forms.ModelForm):
+class CategoryForm(NodeForm):
     """The category form, with its parent chosen from the tree."""
-
-    parent = CategoryChoiceField(
-        queryset=Category.objects.order_by("path"),
-        required=False,
-        help_text="Leave empty for a top-level category. Moving a category "
-        "takes its subcategories along and keeps their addresses working.",
-    )
 
     class Meta:
         model = Category
@@ -418,28 +405,18 @@ class CategoryForm(forms.ModelForm):
             "seo_title",
             "seo_description",
         )
+        help_texts = {
+            "parent": "Leave empty for a top-level category. Moving a category "
+            "takes its subcategories along and keeps their addresses working.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and self.instance.path:
-            self.initial.setdefault(
-                "parent", Category.objects.get_parent(self.instance)
-            )
-
-    def clean_parent(self) -> Category | None:
-        parent = self.cleaned_data["parent"]
-        category = self.instance
-        moved = parent is not None and category.pk and category.path
-        if moved and parent.path.startswith(category.path):
-            raise ValidationError(
-                "A category cannot be moved under itself or one of its subcategories.",
-                code="cycle",
-            )
-        return parent
+        self.fields["parent"].help_text = self._meta.help_texts["parent"]
 
 
 @admin.register(Category)
-class CategoryAdmin(VersionAdmin):
+class CategoryAdmin(NodeAdminMixin, VersionAdmin):
     form = CategoryForm
     # The plain list, without reversion's "recover deleted" link.
     change_list_template = "admin/change_list.html"
@@ -472,26 +449,9 @@ class CategoryAdmin(VersionAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(product_total=Count("products"))
 
-    @admin.display(description="name", ordering="path")
-    def tree_name(self, category: Category) -> str:
-        # Indented with em spaces, as in the category menus: the content
-        # security policy refuses style attributes.
-        return "\u2003" * (category.depth - 1) + category.name
-
     @admin.display(description="products", ordering="product_total")
     def product_count(self, category: Category) -> int:
         return category.product_total
-
-    def save_model(self, request, obj: Category, form, change: bool) -> None:
-        parent = form.cleaned_data.get("parent")
-        if not change:
-            services.node_create(node=obj, parent=parent)
-            return
-        services.node_save(node=obj)
-        if parent != form.initial.get("parent"):
-            services.node_move(
-                node=obj, target=parent, pos="last-child" if parent else "right"
-            )
 
     # Deleting: a category's subtree goes with it, and products block it.
 
@@ -554,14 +514,6 @@ class SlugRedirectAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
-
-
-admin.site.unregister(FlatPage)
-
-
-@admin.register(FlatPage)
-class FlatPageAdmin(VersionAdmin, BaseFlatPageAdmin):
-    """Flat pages with history and "recover deleted"."""
 
 
 @admin.register(ProductPreviewLink)

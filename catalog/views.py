@@ -20,22 +20,10 @@ from catalog.selectors import (
     category_choices,
     category_lineage,
     category_lineage_and_children,
-    home_products,
     related_products,
-    top_categories,
 )
 from config.pagecache import public_page
 from config.siteurl import site_url
-
-
-@public_page
-def home(request: HttpRequest) -> HttpResponse:
-    featured, newest = home_products()
-    return render(
-        request,
-        "catalog/home.html",
-        {"featured": featured, "categories": top_categories(), "newest": newest},
-    )
 
 
 def _list_context(listing, **extra) -> dict:
