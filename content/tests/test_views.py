@@ -162,7 +162,7 @@ def test_product_grids_show_chosen_newest_or_featured_products(client):
         parent=page, region="main", ordering=3, heading="Featured", source="featured"
     )
     response = client.get("/pages/grids/")
-    grids = [block for block in response.context["blocks"]]
+    grids = list(response.context["blocks"])
     shown = [[product.name for product in grid.shown] for grid in grids]
     assert shown == [["Old lamp"], ["New lamp"], ["Chair"]]
     assert "Hidden lamp" not in response.content.decode()
