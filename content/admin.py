@@ -168,8 +168,11 @@ class PageAdmin(PublishingAdminMixin, NodeAdminMixin, VersionAdmin, ContentEdito
         # Its script also adds a <style> element of fixed rules ("Hide",
         # "Show" on each block), allowed by their hash; the browser test of
         # the policy fails if an upgrade of django-content-editor changes
-        # them.
-        response._csp_update = {"style-src": [EDITOR_STYLE_HASH]}
+        # them. Its icons are a font among its static files.
+        response._csp_update = {
+            "style-src": [EDITOR_STYLE_HASH],
+            "font-src": ["'self'"],
+        }
         return response
 
     def save_related(self, request, form, formsets, change: bool) -> None:
