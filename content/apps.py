@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
+
+
+def _install_page_index(using: str, **kwargs) -> None:
+    from content.search import page_index_install
+
+    page_index_install(connections[using])
 
 
 class ContentConfig(AppConfig):
@@ -9,13 +17,15 @@ class ContentConfig(AppConfig):
         import reversion
 
         from catalog import history
+        from catalog import search as catalog_search
+        from catalog import sitemaps as catalog_sitemaps
         from config import sitecache
-        from content import selectors
-        from content.models import BLOCK_RELATIONS, BLOCKS, Page
+        from content import search, selectors, sitemaps
+        from content.models import BLOCK_RELATIONS, BLOCKS, Menu, MenuItem, Page
 
         # Every saved or deleted row that visitors can see makes cached pages
         # stale, whichever way it comes: admin form, revert, recover.
-        sitecache.watch([Page, *BLOCKS])
+        sitecache.watch([Page, *BLOCKS, Menu, MenuItem])
         sitecache.schedule_follow(selectors.page_visibility_moments)
 
         # A page's versions carry its blocks, so a revert or a recovery
@@ -23,3 +33,11 @@ class ContentConfig(AppConfig):
         reversion.register(Page, follow=BLOCK_RELATIONS, format=history.TREE_FORMAT)
         for block in BLOCKS:
             reversion.register(block)
+
+        # The catalog's search page and sitemap show pages too; the catalog
+        # imports nothing from here, so pages are handed to it.
+        catalog_search.result_finder_add(search.page_results)
+        catalog_sitemaps.sitemap_section_add("pages", sitemaps.PageSitemap)
+        # SQLite drops a table's triggers when a migration rebuilds it, so
+        # the search triggers are put back after every migrate.
+        post_migrate.connect(_install_page_index, sender=self)

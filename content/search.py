@@ -1,0 +1,251 @@
+"""Full-text search over pages, on PostgreSQL or SQLite.
+
+The same approach as the products' index (catalog/search.py): PostgreSQL
+keeps a weighted `tsvector` column with a GIN index, SQLite an FTS5 table,
+and database triggers keep either in step with every write to a page's
+title or to the text of its blocks (the admin, reverts, recoveries and
+imports alike). The title weighs most; the text of rich text, questions and
+answers, quotes and banners comes next.
+"""
+
+import re
+from collections.abc import Sequence
+
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils.safestring import SafeString
+
+from catalog import search
+from content.models import Page
+
+# How many pages the search page lists: a site has few pages, and they are
+# shown above the products, so the best few are enough.
+PAGE_RESULTS = 10
+EXCERPT_WORDS = 24
+
+# Each kind of block with text, and the SQL of its text.
+BLOCK_TEXTS = {
+    "content_richtext": "text",
+    "content_question": "question || ' ' || answer",
+    "content_quote": "text || ' ' || author || ' ' || role",
+    "content_banner": "heading || ' ' || text || ' ' || link_label",
+}
+# Markdown's marks, left out of excerpts.
+_MARKDOWN = re.compile(r"[#*_`>|]+|\]\([^)]*\)|\[")
+
+
+def blocks_text(page_id: str, *, aggregate: str) -> str:
+    """SQL for the text of a page's blocks, from the SQL of its id."""
+    parts = " UNION ALL ".join(
+        f"SELECT {text} AS t FROM {table} WHERE parent_id = {page_id}"
+        for table, text in BLOCK_TEXTS.items()
+    )
+    return f"(SELECT {aggregate} FROM ({parts}) blocks)"
+
+
+_PG_BLOCKS_TEXT = blocks_text("NEW.id", aggregate="string_agg(t, ' ')")
+PG_INSTALL = [
+    "ALTER TABLE content_page ADD COLUMN IF NOT EXISTS search_vector tsvector",
+    f"""
+    CREATE OR REPLACE FUNCTION content_page_search_vector() RETURNS trigger AS $$
+    BEGIN
+      NEW.search_vector :=
+        setweight({search.pg_words_vector("NEW.title")}, 'A') ||
+        setweight({search.pg_words_vector(_PG_BLOCKS_TEXT)}, 'B');
+      RETURN NEW;
+    END
+    $$ LANGUAGE plpgsql
+    """,
+    "DROP TRIGGER IF EXISTS content_page_search_vector ON content_page",
+    """
+    CREATE TRIGGER content_page_search_vector
+    BEFORE INSERT OR UPDATE OF title ON content_page FOR EACH ROW
+    EXECUTE FUNCTION content_page_search_vector()
+    """,
+    # A block's change touches its page's title, which remakes the vector.
+    """
+    CREATE OR REPLACE FUNCTION content_block_search_touch() RETURNS trigger AS $$
+    BEGIN
+      IF TG_OP <> 'DELETE' THEN
+        UPDATE content_page SET title = title WHERE id = NEW.parent_id;
+      END IF;
+      IF TG_OP = 'DELETE' THEN
+        UPDATE content_page SET title = title WHERE id = OLD.parent_id;
+      ELSIF TG_OP = 'UPDATE' THEN
+        IF OLD.parent_id IS DISTINCT FROM NEW.parent_id THEN
+          UPDATE content_page SET title = title WHERE id = OLD.parent_id;
+        END IF;
+      END IF;
+      RETURN NULL;
+    END
+    $$ LANGUAGE plpgsql
+    """,
+    *(
+        statement
+        for table in BLOCK_TEXTS
+        for statement in (
+            f"DROP TRIGGER IF EXISTS {table}_search_touch ON {table}",
+            f"""
+            CREATE TRIGGER {table}_search_touch
+            AFTER INSERT OR UPDATE OR DELETE ON {table} FOR EACH ROW
+            EXECUTE FUNCTION content_block_search_touch()
+            """,
+        )
+    ),
+    """
+    CREATE INDEX IF NOT EXISTS content_page_search_gin
+    ON content_page USING gin (search_vector)
+    """,
+]
+PG_BACKFILL = "UPDATE content_page SET title = title WHERE search_vector IS NULL"
+
+_SQLITE_BLOCKS_TEXT = blocks_text("p.id", aggregate="group_concat(t, ' ')")
+_SQLITE_ROW = f"SELECT p.id, p.title, {_SQLITE_BLOCKS_TEXT} FROM content_page p"
+_SQLITE_FTS_INSERT = "INSERT INTO content_page_fts(rowid, title, body) "
+
+
+def _sqlite_reindex(page_id: str) -> str:
+    return (
+        f"DELETE FROM content_page_fts WHERE rowid = {page_id}; "
+        f"{_SQLITE_FTS_INSERT} {_SQLITE_ROW} WHERE p.id = {page_id};"
+    )
+
+
+SQLITE_INSTALL = [
+    """
+    CREATE VIRTUAL TABLE IF NOT EXISTS content_page_fts USING fts5(
+      title, body, tokenize = 'porter unicode61')
+    """,
+    f"""
+    CREATE TRIGGER IF NOT EXISTS content_page_fts_insert
+    AFTER INSERT ON content_page BEGIN {_sqlite_reindex("new.id")} END
+    """,
+    f"""
+    CREATE TRIGGER IF NOT EXISTS content_page_fts_update
+    AFTER UPDATE OF title ON content_page BEGIN {_sqlite_reindex("new.id")} END
+    """,
+    """
+    CREATE TRIGGER IF NOT EXISTS content_page_fts_delete
+    AFTER DELETE ON content_page BEGIN
+      DELETE FROM content_page_fts WHERE rowid = old.id;
+    END
+    """,
+    *(
+        statement
+        for table in BLOCK_TEXTS
+        for statement in (
+            f"""
+            CREATE TRIGGER IF NOT EXISTS {table}_fts_insert
+            AFTER INSERT ON {table} BEGIN {_sqlite_reindex("new.parent_id")} END
+            """,
+            f"""
+            CREATE TRIGGER IF NOT EXISTS {table}_fts_update
+            AFTER UPDATE ON {table} BEGIN
+              {_sqlite_reindex("old.parent_id")} {_sqlite_reindex("new.parent_id")}
+            END
+            """,
+            f"""
+            CREATE TRIGGER IF NOT EXISTS {table}_fts_delete
+            AFTER DELETE ON {table} BEGIN {_sqlite_reindex("old.parent_id")} END
+            """,
+        )
+    ),
+]
+SQLITE_BACKFILL = (
+    f"{_SQLITE_FTS_INSERT} {_SQLITE_ROW} "
+    "WHERE p.id NOT IN (SELECT rowid FROM content_page_fts)"
+)
+
+
+def page_index_install(db: BaseDatabaseWrapper) -> None:
+    """Create the pages' search column or table and its triggers; safe to repeat.
+
+    Runs from a migration and again after every `migrate`, because SQLite
+    drops a table's triggers whenever a migration rebuilds it.
+    """
+    if db.vendor == "postgresql":
+        statements = [*PG_INSTALL, PG_BACKFILL]
+    elif db.vendor == "sqlite":
+        statements = [*SQLITE_INSTALL, SQLITE_BACKFILL]
+    else:
+        return
+    with db.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def _ranked_ids(terms: Sequence[str]) -> list[int]:
+    """Ids of the pages matching every term, best first, visible or not."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT id FROM content_page, to_tsquery('english', %s) q "
+                "WHERE search_vector @@ q "
+                "ORDER BY ts_rank(search_vector, q) DESC, path LIMIT %s",
+                [" & ".join(terms), search.CANDIDATE_LIMIT],
+            )
+        else:
+            cursor.execute(
+                "SELECT rowid FROM content_page_fts WHERE content_page_fts "
+                "MATCH %s ORDER BY bm25(content_page_fts, 10.0, 1.0), rowid "
+                "LIMIT %s",
+                [search.fts_match(terms), search.CANDIDATE_LIMIT],
+            )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _highlighted(ids: Sequence[int], terms: Sequence[str]) -> dict[int, tuple]:
+    """Each page's title and an excerpt of its text, matched words marked."""
+    placeholders = ", ".join(["%s"] * len(ids))
+    start, stop = search.MARK_START, search.MARK_STOP
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            title_options = f"StartSel={start}, StopSel={stop}, HighlightAll=true"
+            text_options = (
+                f"StartSel={start}, StopSel={stop}, "
+                f"MaxWords={EXCERPT_WORDS}, MinWords={EXCERPT_WORDS // 2}"
+            )
+            text = blocks_text("p.id", aggregate="string_agg(t, ' ')")
+            cursor.execute(
+                "SELECT p.id, ts_headline('english', p.title, q, %s), "
+                f"ts_headline('english', coalesce({text}, ''), q, %s) "
+                "FROM content_page p, to_tsquery('english', %s) q "
+                f"WHERE p.id IN ({placeholders})",
+                [title_options, text_options, " & ".join(terms), *ids],
+            )
+        else:
+            cursor.execute(
+                "SELECT rowid, highlight(content_page_fts, 0, char(2), char(3)), "
+                "snippet(content_page_fts, 1, char(2), char(3), '…', %s) "
+                "FROM content_page_fts WHERE content_page_fts MATCH %s "
+                f"AND rowid IN ({placeholders})",
+                [EXCERPT_WORDS, search.fts_match(terms), *ids],
+            )
+        return {pk: (title, excerpt) for pk, title, excerpt in cursor.fetchall()}
+
+
+def _excerpt(text: str | None) -> SafeString:
+    return search.marked(_MARKDOWN.sub("", text or "").strip())
+
+
+def page_results(terms: Sequence[str]) -> search.ResultGroup:
+    """The visible pages matching every term, best first, as a result group."""
+    results = []
+    ids = _ranked_ids(terms) if terms else []
+    if ids:
+        visible = set(
+            Page.objects.visible().filter(pk__in=ids).values_list("pk", flat=True)
+        )
+        shown = [pk for pk in ids if pk in visible][:PAGE_RESULTS]
+        pages = Page.objects.only("url_path").in_bulk(shown)
+        marked = _highlighted(shown, terms) if shown else {}
+        for pk in shown:
+            title, excerpt = marked[pk]
+            results.append(
+                search.Result(
+                    title=search.marked(title),
+                    url=pages[pk].get_absolute_url(),
+                    excerpt=_excerpt(excerpt),
+                )
+            )
+    return search.ResultGroup(title="Pages", results=results)
