@@ -8,7 +8,8 @@ watches them), and a page reaching its publish or unpublish time does too.
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.urls import NoReverseMatch
 
 from catalog.cache import cached
 from content.models import Menu, MenuItem, Page
@@ -30,7 +31,9 @@ def menu_links_read() -> dict[str, list[MenuLink]]:
     """
     items = (
         MenuItem.objects.filter(
-            Q(page__isnull=True) | Q(page__in=Page.objects.visible().values("pk"))
+            # Looked up per link, so the cost follows the links, not the pages.
+            Q(page__isnull=True)
+            | Exists(Page.objects.visible().filter(pk=OuterRef("page_id")))
         )
         .select_related("menu", "page", "category")
         .only(
@@ -47,10 +50,16 @@ def menu_links_read() -> dict[str, list[MenuLink]]:
     links: dict[str, list[MenuLink]] = {place: [] for place in Menu.Place.values}
     for item in items:
         target = item.page or item.category
-        if target is not None:
-            link = MenuLink(item.label or target.name, target.get_absolute_url())
-        else:
+        if target is None:
             link = MenuLink(item.label, item.url)
+        else:
+            try:
+                url = target.get_absolute_url()
+            except NoReverseMatch:
+                # Under a URLconf without the pages' or categories' views
+                # (an error page's, in some tests) there is nowhere to go.
+                continue
+            link = MenuLink(item.label or target.name, url)
         links.setdefault(item.menu.place, []).append(link)
     return links
 
