@@ -1,6 +1,12 @@
 from django.apps import AppConfig
 from django.db import connections
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
+
+
+def _remove_page_index_triggers(using: str, **kwargs) -> None:
+    from content.search import page_index_remove
+
+    page_index_remove(connections[using])
 
 
 def _install_page_index(using: str, **kwargs) -> None:
@@ -38,6 +44,8 @@ class ContentConfig(AppConfig):
         # imports nothing from here, so pages are handed to it.
         catalog_search.result_finder_add(search.page_results)
         catalog_sitemaps.sitemap_section_add("pages", sitemaps.PageSitemap)
-        # SQLite drops a table's triggers when a migration rebuilds it, so
-        # the search triggers are put back after every migrate.
+        # The search index's triggers are off while migrations run, which
+        # may rebuild or alter the tables they read, and are put back, with
+        # the index filled anew, after every migrate.
+        pre_migrate.connect(_remove_page_index_triggers, sender=self)
         post_migrate.connect(_install_page_index, sender=self)

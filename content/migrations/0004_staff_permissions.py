@@ -58,7 +58,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("content", "0004_search_index"),
+        ("content", "0003_menus"),
         ("catalog", "0005_staff_groups"),
     ]
 
