@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import patch_cache_control
 
 from catalog import previews, redirects, seo
+from catalog import search as catalog_search
 from catalog.listing import (
     SORTS,
     listing_page_params,
@@ -49,8 +50,16 @@ def search(request: HttpRequest) -> HttpResponse:
     suggestions = []
     if listing.values.get("q") and not listing.products:
         suggestions = categories_matching(listing.terms)
+    # Pages and other apps' results are listed once, above the first page
+    # of products.
+    groups = (
+        [] if listing.page.number > 1 else catalog_search.result_groups(listing.terms)
+    )
     context = _list_context(
-        listing, category_choices=category_choices(), suggestions=suggestions
+        listing,
+        category_choices=category_choices(),
+        suggestions=suggestions,
+        result_groups=groups,
     )
     return render(request, "catalog/search.html", context)
 

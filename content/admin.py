@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.flatpages import admin as flatpages_admin
 from django.contrib.flatpages.models import FlatPage
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -29,6 +29,8 @@ from content.models import (
     Banner,
     CategoryTiles,
     ImageBlock,
+    Menu,
+    MenuItem,
     Page,
     PagePreviewLink,
     ProductGrid,
@@ -209,3 +211,25 @@ class PageAdmin(PublishingAdminMixin, NodeAdminMixin, VersionAdmin, ContentEdito
 @admin.register(PagePreviewLink)
 class PagePreviewLinkAdmin(PreviewLinkAdmin):
     search_fields = ("page__title",)
+
+
+class MenuItemInline(admin.TabularInline):
+    model = MenuItem
+    fields = ("position", "label", "page", "category", "url")
+    autocomplete_fields = ("page", "category")
+    extra = 0
+
+
+@admin.register(Menu)
+class MenuAdmin(admin.ModelAdmin):
+    """The header and footer menus: their links in order, one row each."""
+
+    list_display = ("__str__", "links")
+    inlines = [MenuItemInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(link_count=Count("items"))
+
+    @admin.display(description="links", ordering="link_count")
+    def links(self, menu: Menu) -> int:
+        return menu.link_count

@@ -273,3 +273,105 @@ class Quote(PageBlock):
 # each kind's rows on a page (django-content-editor's related name).
 BLOCKS = (RichText, ImageBlock, Banner, ProductGrid, CategoryTiles, Question, Quote)
 BLOCK_RELATIONS = tuple(f"content_{block._meta.model_name}_set" for block in BLOCKS)
+
+
+class Menu(models.Model):
+    """One of the site's navigation menus, shown in its place on every page."""
+
+    class Place(models.TextChoices):
+        HEADER = "header", "Header"
+        FOOTER = "footer", "Footer"
+
+    place = models.CharField("place", max_length=20, choices=Place.choices, unique=True)
+
+    class Meta:
+        verbose_name = "menu"
+        verbose_name_plural = "menus"
+        ordering = ["place"]
+
+    def __str__(self) -> str:
+        return f"{self.get_place_display()} menu"
+
+
+class MenuItem(models.Model):
+    """A link in a menu: to a page, a category, or an address."""
+
+    menu = models.ForeignKey(
+        Menu, on_delete=models.CASCADE, related_name="items", verbose_name="menu"
+    )
+    position = models.PositiveIntegerField(
+        "position", default=0, help_text="Links with lower numbers come first."
+    )
+    label = models.CharField(
+        "label",
+        max_length=60,
+        blank=True,
+        help_text="The link's text. For a page or a category, its title or "
+        "name is used when empty.",
+    )
+    page = models.ForeignKey(
+        Page,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="page",
+        help_text="Left out of the menu while the page is not published.",
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="category",
+    )
+    url = models.CharField(
+        "address",
+        max_length=500,
+        blank=True,
+        validators=[validate_link],
+        help_text="An address on this site, like /products/, or a full "
+        "https:// address.",
+    )
+
+    class Meta:
+        verbose_name = "link"
+        verbose_name_plural = "links"
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(page__isnull=False, category__isnull=True, url="")
+                    | models.Q(page__isnull=True, category__isnull=False, url="")
+                    | (
+                        models.Q(page__isnull=True, category__isnull=True)
+                        & ~models.Q(url="")
+                        & ~models.Q(label="")
+                    )
+                ),
+                name="content_menuitem_one_target",
+                violation_error_message="Choose one page, one category or one "
+                "address, and give an address a label.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label or str(self.page or self.category or self.url)
+
+    def clean(self) -> None:
+        targets = [
+            self.page_id is not None,
+            self.category_id is not None,
+            bool(self.url),
+        ]
+        if sum(targets) != 1:
+            raise ValidationError(
+                "Choose one page, one category or one address for the link.",
+                code="one_target",
+            )
+        if self.url and not self.label:
+            raise ValidationError(
+                {"label": "A link to an address needs a label."},
+                code="label_required",
+            )
