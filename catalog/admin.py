@@ -28,7 +28,8 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from reversion.admin import VersionAdmin
 
-from catalog import previews, services
+from catalog import history, previews, services
+from catalog.admin_versions import VersionCompareMixin
 from catalog.models import (
     Category,
     Product,
@@ -38,6 +39,7 @@ from catalog.models import (
 )
 from catalog.resources import ProductResource
 from catalog.selectors import category_path_names
+from catalog.versions import PartKind, Parts
 
 # The list's image column; 48 px leaves the list room to fit 1280 px.
 THUMBNAIL_WIDTH = 48
@@ -164,8 +166,13 @@ class ProductPriceChangeForm(forms.Form):
     )
 
 
+def _smallest_rendition_url(image: ProductImage) -> str:
+    urls = image.rendition_urls(webp=False)
+    return urls[0][0] if urls else ""
+
+
 @admin.register(Product)
-class ProductAdmin(ImportExportMixin, VersionAdmin):
+class ProductAdmin(ImportExportMixin, VersionCompareMixin, VersionAdmin):
     resource_classes = [ProductResource]
     formats = [CSV, XLSX]
     change_form_template = "admin/catalog/product/change_form.html"
@@ -198,6 +205,22 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
     save_as = True
     save_on_top = True
     inlines = [ProductImageInline]
+    # History: compare versions field by field and image by image.
+    version_parts = (
+        Parts(
+            "Images",
+            (
+                PartKind(
+                    ProductImage,
+                    parent_field="product",
+                    order_by=("position",),
+                    label_field="alt_text",
+                    image_fields=("image",),
+                    thumbnail_url=_smallest_rendition_url,
+                ),
+            ),
+        ),
+    )
     actions = [
         "publish",
         "unpublish",
@@ -546,8 +569,11 @@ class CategoryForm(forms.ModelForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(VersionAdmin):
+class CategoryAdmin(VersionCompareMixin, VersionAdmin):
     form = CategoryForm
+    # A version keeps the category where it is now in the tree (see
+    # catalog.history), so its place is never a difference between versions.
+    version_fields_exclude = history.TREE_FIELDS
     # The plain list, without reversion's "recover deleted" link.
     change_list_template = "admin/change_list.html"
     list_display = ("tree_name", "url_path", "position", "product_count", "updated_at")
