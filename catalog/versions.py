@@ -235,48 +235,79 @@ def fields_compare(
     return changes, unchanged
 
 
+def _longest_common_order(first: list, second: list) -> set:
+    """The items of the longest sequence that both lists hold in the same
+    order (their items are distinct)."""
+    lengths = [[0] * (len(second) + 1) for _ in range(len(first) + 1)]
+    for i in range(len(first) - 1, -1, -1):
+        for j in range(len(second) - 1, -1, -1):
+            if first[i] == second[j]:
+                lengths[i][j] = lengths[i + 1][j + 1] + 1
+            else:
+                lengths[i][j] = max(lengths[i + 1][j], lengths[i][j + 1])
+    kept, i, j = set(), 0, 0
+    while i < len(first) and j < len(second):
+        if first[i] == second[j]:
+            kept.add(first[i])
+            i, j = i + 1, j + 1
+        elif lengths[i + 1][j] >= lengths[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return kept
+
+
 def parts_compare(before: list[PartState], after: list[PartState]) -> list[PartChange]:
     """Each part once, in the order of `after`, a removed part where it was.
 
     The parts both versions have keep their place when they are among the
-    longest run in the same order; the others are "moved".
+    longest run that both hold in the same order; the others are "moved".
     """
-    old_keys, new_keys = [p.key for p in before], [p.key for p in after]
-    old_at = {key: index for index, key in enumerate(old_keys)}
-    new_at = {key: index for index, key in enumerate(new_keys)}
-    matcher = difflib.SequenceMatcher(None, old_keys, new_keys, autojunk=False)
-    rows = []
+    old_at = {part.key: index for index, part in enumerate(before)}
+    new_at = {part.key: index for index, part in enumerate(after)}
+    kept = _longest_common_order(
+        [part.key for part in before if part.key in new_at],
+        [part.key for part in after if part.key in old_at],
+    )
 
-    def row(status: str, old_index: int | None, new_index: int | None) -> None:
+    def row(old_index: int | None, new_index: int | None) -> PartChange:
         old = before[old_index] if old_index is not None else None
         new = after[new_index] if new_index is not None else None
         changes = []
-        if old is not None and new is not None:
+        if old is None:
+            status = "added"
+        elif new is None:
+            status = "removed"
+        else:
             changes, _ = fields_compare(old.values, new.values)
-            if status == "unchanged" and changes:
-                status = "changed"
-        rows.append(
-            PartChange(
-                status,
-                old,
-                new,
-                None if old_index is None else old_index + 1,
-                None if new_index is None else new_index + 1,
-                changes,
-            )
+            if old.key not in kept:
+                status = "moved"
+            else:
+                status = "changed" if changes else "unchanged"
+        return PartChange(
+            status,
+            old,
+            new,
+            None if old_index is None else old_index + 1,
+            None if new_index is None else new_index + 1,
+            changes,
         )
 
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            for offset in range(i2 - i1):
-                row("unchanged", i1 + offset, j1 + offset)
-            continue
-        for index in range(i1, i2):
-            if old_keys[index] not in new_at:
-                row("removed", index, None)
-        for index in range(j1, j2):
-            old_index = old_at.get(new_keys[index])
-            row("added" if old_index is None else "moved", old_index, index)
+    rows, i, j = [], 0, 0
+    while i < len(before) or j < len(after):
+        if i < len(before) and before[i].key not in new_at:
+            rows.append(row(i, None))
+            i += 1
+        elif i < len(before) and before[i].key not in kept:
+            i += 1  # Moved: shown where it is now.
+        elif j < len(after) and after[j].key not in kept:
+            rows.append(row(old_at.get(after[j].key), j))
+            j += 1
+        else:
+            # Both stand at the same kept part: the longest common order
+            # pairs them in turn.
+            rows.append(row(i, j))
+            i, j = i + 1, j + 1
     return rows
 
 
