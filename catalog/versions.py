@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from reversion.models import Version
 
 
@@ -65,7 +66,7 @@ class PartKind:
 
     @property
     def name(self) -> str:
-        return str(self.model._meta.verbose_name).capitalize()
+        return capfirst(str(self.model._meta.verbose_name))
 
     def compared_fields(self) -> list[models.Field]:
         skip = {self.parent_field, *self.order_by}
@@ -164,6 +165,11 @@ class PartsComparison:
     @property
     def changed(self) -> bool:
         return any(row.status != "unchanged" for row in self.rows)
+
+    @property
+    def mixed(self) -> bool:
+        """Whether the parts are of more than one kind (a page's blocks)."""
+        return len({row.state.kind for row in self.rows}) > 1
 
 
 @dataclass(frozen=True)
@@ -355,7 +361,7 @@ def _display(
 
 
 def _field_label(model_field: models.Field) -> str:
-    return str(model_field.verbose_name).capitalize()
+    return capfirst(str(model_field.verbose_name))
 
 
 def object_fields(
