@@ -6,7 +6,9 @@ from decimal import Decimal
 import pytest
 import reversion
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from reversion.models import Version
 
@@ -298,3 +300,21 @@ def test_a_deleted_object_has_nothing_to_compare(admin_client):
     product.delete()
 
     assert admin_client.get(url).status_code == 404
+
+
+def _compare_queries(client, images: int) -> int:
+    product = make_product()
+    for position in range(images):
+        make_image(product=product, position=position, size=(32, 24))
+    first = _record(product)
+    _record(product)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(_compare_url(product, **{"from": first.pk}))
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_compare_page_costs_the_same_queries_for_any_number_of_images(
+    admin_client,
+):
+    assert _compare_queries(admin_client, 1) == _compare_queries(admin_client, 6)

@@ -102,7 +102,7 @@ def test_staff_compare_two_versions_and_restore_the_older(
             "MOVED",
             "ADDED",
         ]
-        thumbnail = rows.nth(3).get_by_role("img", name="Top")
+        thumbnail = rows.nth(3).locator("img.version-thumbnail")
         assert thumbnail.evaluate("image => image.complete && image.naturalWidth > 0")
         assert _overflow(page) <= 0
         page.screenshot(
