@@ -26,6 +26,7 @@ from reversion.models import Version
 from catalog import versions
 
 CURRENT = "current"
+LARGEST_ID = 2**63 - 1
 
 
 class VersionCompareMixin:
@@ -104,6 +105,9 @@ class VersionCompareMixin:
                 request, history_url, "Choose two different versions to compare."
             )
         ids = [int(choice) for choice in chosen if choice != CURRENT]
+        if any(number > LARGEST_ID for number in ids):
+            # No database holds such a key, and SQLite fails to look it up.
+            raise Http404(f"No such version of this {self.opts.verbose_name}.")
         found = {
             version.pk: version
             for version in self._versions(request, str(obj.pk)).filter(pk__in=ids)

@@ -395,9 +395,9 @@ def _part_state(kind: PartKind, part: models.Model) -> PartState:
     return PartState(key, kind.name, label, order, values)
 
 
-def _sorted_parts(states: list[PartState]) -> list[PartState]:
-    # Kinds order together (a page's blocks of several models); a part whose
-    # order is None sorts first, as the database would put it.
+def parts_in_order(states: list[PartState]) -> list[PartState]:
+    """Parts of every kind in one order (a page's blocks of several models,
+    by region and then ordering); an order value of None sorts first."""
     return sorted(
         states,
         key=lambda state: tuple((value is not None, value) for value in state.order),
@@ -420,7 +420,7 @@ def snapshot_of_object(
                 **{kind.parent_field: instance.pk}
             )
             states.extend(_part_state(kind, row) for row in rows)
-        lists[declared.title] = _sorted_parts(states)
+        lists[declared.title] = parts_in_order(states)
     return Snapshot(values, lists)
 
 
@@ -456,5 +456,5 @@ def snapshot_of_version(
                 part = _instance(kind.model, recorded.field_dict)
                 if str(getattr(part, parent)) == str(version.object_id):
                     states.append(_part_state(kind, part))
-        lists[declared.title] = _sorted_parts(states)
+        lists[declared.title] = parts_in_order(states)
     return Snapshot(values, lists)

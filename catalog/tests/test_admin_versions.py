@@ -246,9 +246,12 @@ def test_a_version_of_another_object_is_not_found(admin_client, desk_history):
 
     response = admin_client.get(_compare_url(product, **{"from": other_version.pk}))
     missing = admin_client.get(_compare_url(product, **{"from": 999999}))
+    # Beyond any database's integer: still no such version, not an error.
+    huge = admin_client.get(_compare_url(product, **{"from": "9" * 30}))
 
     assert response.status_code == 404
     assert missing.status_code == 404
+    assert huge.status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from catalog.versions import (
     Snapshot,
     fields_compare,
     parts_compare,
+    parts_in_order,
     snapshots_compare,
     words_marked,
 )
@@ -120,3 +121,26 @@ def test_snapshots_compare_reports_no_change_for_equal_versions():
     assert not comparison.changed
     assert comparison.unchanged_fields == ["Name"]
     assert [row.status for row in comparison.parts[0].rows] == ["unchanged"]
+
+
+def test_parts_of_several_kinds_are_ordered_together_by_region_then_place():
+    def block(kind: str, pk: int, region: str, ordering: int | None) -> PartState:
+        return PartState(
+            (kind, str(pk)), kind, f"{kind} {pk}", (region, ordering, pk), {}
+        )
+
+    parts = [
+        block("content.RichText", 1, "main", 30),
+        block("content.ImageBlock", 1, "main", 10),
+        block("content.RichText", 2, "aside", 10),
+        block("content.Banner", 7, "main", None),
+        block("content.RichText", 3, "main", 20),
+    ]
+
+    assert [part.label for part in parts_in_order(parts)] == [
+        "content.RichText 2",
+        "content.Banner 7",
+        "content.ImageBlock 1",
+        "content.RichText 3",
+        "content.RichText 1",
+    ]
