@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import capfirst
 from reversion.errors import RevertError
 from reversion.models import Version
 
@@ -117,7 +118,7 @@ class VersionCompareMixin:
             # object's history to show.
             raise Http404(f"No such version of this {self.opts.verbose_name}.")
         # The older version on the left, whichever radio button it was.
-        chosen.sort(key=lambda choice: 1e18 if choice == CURRENT else int(choice))
+        chosen.sort(key=lambda choice: (choice == CURRENT, choice.zfill(20)))
         fields = self._compared_fields()
         snapshots, sides = [], []
         try:
@@ -159,7 +160,7 @@ class VersionCompareMixin:
             "subtitle": None,
             "object": obj,
             "opts": self.opts,
-            "module_name": str(self.opts.verbose_name_plural).capitalize(),
+            "module_name": capfirst(self.opts.verbose_name_plural),
             "comparison": versions.snapshots_compare(*snapshots),
             "sides": sides,
             "before": sides[0],

@@ -51,9 +51,10 @@ class PartKind:
     `parent_field` is the foreign key to the object; `order_by` the fields
     that put the parts in order (the primary key breaks ties). `label_field`
     names a part in the comparison; `fields` are the fields compared (by
-    default every editable field but the key, the parent and the order);
-    `image_fields` are shown as thumbnails, with `thumbnail_url(part)` giving
-    a small rendition's address where the model keeps one.
+    default every editable field but the key, the parent and the order).
+    Image fields, and the file fields named in `image_fields`, are shown as
+    thumbnails: the file itself, or the address `thumbnail_url(part)` gives
+    where the model keeps a small rendition.
     """
 
     model: type[models.Model]
@@ -333,15 +334,19 @@ def _display(
     instance: models.Model,
     model_field: models.Field,
     *,
+    image: bool = False,
     image_url: Callable[[models.Model], str] | None = None,
     image_name: str = "",
 ) -> Value:
-    """A field's value in the words the admin shows it in."""
+    """A field's value in the words the admin shows it in: a file as an
+    Image when it is an image field or `image` says so, else its name."""
     value = getattr(instance, model_field.attname)
     if isinstance(model_field, models.FileField):
-        if not value:
+        name = value.name if hasattr(value, "name") else str(value or "")
+        if not name:
             return ""
-        name = value.name if hasattr(value, "name") else str(value)
+        if not (image or isinstance(model_field, models.ImageField)):
+            return name
         url = image_url(instance) if image_url else ""
         return Image(url or model_field.storage.url(name), image_name or name)
     if value is None or value == "":
@@ -385,6 +390,7 @@ def _part_state(kind: PartKind, part: models.Model) -> PartState:
         _field_label(model_field): _display(
             part,
             model_field,
+            image=model_field.name in kind.image_fields,
             image_url=kind.thumbnail_url,
             image_name=label,
         )
