@@ -105,18 +105,24 @@ class VersionCompareMixin:
             return self._back_to_history(
                 request, history_url, "Choose two different versions to compare."
             )
-        ids = [int(choice) for choice in chosen if choice != CURRENT]
-        if any(number > LARGEST_ID for number in ids):
-            # No database holds such a key, and SQLite fails to look it up.
-            raise Http404(f"No such version of this {self.opts.verbose_name}.")
+        # No database holds a larger key, and SQLite fails to look one up.
+        ids = [int(c) for c in chosen if c != CURRENT and int(c) <= LARGEST_ID]
         found = {
             version.pk: version
             for version in self._versions(request, str(obj.pk)).filter(pk__in=ids)
         }
-        if len(found) != len(ids):
-            # Another object's version, or none at all: nothing of this
-            # object's history to show.
+        missing = [number for number in ids if number not in found]
+        if Version.objects.filter(pk__in=missing).exists():
+            # Another object's version: nothing of this object's history.
             raise Http404(f"No such version of this {self.opts.verbose_name}.")
+        if missing or len(ids) + chosen.count(CURRENT) < 2:
+            # A link to a version that history pruning deleted since.
+            return self._back_to_history(
+                request,
+                history_url,
+                f"That version is not in the history of this "
+                f"{self.opts.verbose_name} (any more).",
+            )
         # The older version on the left, whichever radio button it was.
         chosen.sort(key=lambda choice: (choice == CURRENT, choice.zfill(20)))
         fields = self._compared_fields()

@@ -6,13 +6,16 @@ from decimal import Decimal
 import pytest
 import reversion
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from reversion.models import Version
 
+from catalog.demo import demo_image_bytes
 from catalog.models import Category, Product, ProductImage
+from catalog.services import product_image_renditions_store
 from catalog.tests.adminforms import admin_form_data
 from catalog.tests.factories import make_category, make_image, make_product
 
@@ -245,13 +248,28 @@ def test_a_version_of_another_object_is_not_found(admin_client, desk_history):
     other_version = _record(other)
 
     response = admin_client.get(_compare_url(product, **{"from": other_version.pk}))
-    missing = admin_client.get(_compare_url(product, **{"from": 999999}))
-    # Beyond any database's integer: still no such version, not an error.
-    huge = admin_client.get(_compare_url(product, **{"from": "9" * 30}))
 
     assert response.status_code == 404
-    assert missing.status_code == 404
-    assert huge.status_code == 404
+
+
+@pytest.mark.parametrize("version_id", ["999999", "9" * 30], ids=["gone", "huge"])
+def test_a_version_no_longer_kept_goes_back_to_the_history_with_a_message(
+    admin_client, desk_history, version_id
+):
+    """A link to a version pruned since, or to an id beyond any database's
+    integer, explains itself rather than failing."""
+    product = desk_history[0]
+
+    response = admin_client.get(
+        _compare_url(product, **{"from": version_id}), follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == reverse(
+        "admin:catalog_product_history", args=[product.pk]
+    )
+    assert "That version is not in the history of this product (any more)." in (
+        response.content.decode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -321,3 +339,25 @@ def test_the_compare_page_costs_the_same_queries_for_any_number_of_images(
     admin_client,
 ):
     assert _compare_queries(admin_client, 1) == _compare_queries(admin_client, 6)
+
+
+def test_a_replaced_image_shows_the_old_and_the_new_thumbnail(admin_client):
+    product = make_product()
+    image = make_image(product=product, alt_text="Front", size=(64, 48))
+    old_thumbnail = image.rendition_urls(webp=False)[0][0]
+    first = _record(product)
+    image.image.save(
+        "new.jpg", ContentFile(demo_image_bytes(seed=9, size=(64, 48)), name="new.jpg")
+    )
+    product_image_renditions_store(image=image)
+    new_thumbnail = image.rendition_urls(webp=False)[0][0]
+
+    response = admin_client.get(_compare_url(product, **{"from": first.pk}))
+
+    (row,) = response.context["comparison"].parts[0].rows
+    assert row.status == "changed"
+    page = response.content.decode()
+    assert old_thumbnail != new_thumbnail
+    assert f'src="{old_thumbnail}"' in page
+    assert f'src="{new_thumbnail}"' in page
+    assert "new image" in page
