@@ -8,6 +8,9 @@ from django.core.cache import cache
 
 from config.objectstorage import S3Account, backup_storage, media_storage
 
+# Staff and visitor clients (admin_client, editor_client, viewer_client...).
+pytest_plugins = ["tests.staff_clients"]
+
 # The address of the S3 service moto stands in for inside test processes;
 # moto answers for it only if told before it loads its routes.
 S3_ENDPOINT = "http://s3.test.internal:9000"

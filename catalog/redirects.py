@@ -1,7 +1,7 @@
-"""Addresses that last: old product and category paths answer 301.
+"""Addresses that last: old product, category and page paths answer 301.
 
 Whatever changes an address records the redirect itself, by calling
-`product_redirect_on_slug_change` or `category_redirect_on_path_change` with
+`product_redirect_on_slug_change` or `node_redirect_on_path_change` with
 the address before and the object after the write: the product and category
 services (which the admin's save calls), the CSV import and the admin's
 revert. They are modelled on Wagtail's
@@ -15,15 +15,20 @@ from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Length, Substr
 
-from catalog.models import Category, Product, SlugRedirect
+from catalog.models import Product, SlugRedirect
+from catalog.trees import AddressNode
+
+# Kinds whose paths are tree addresses: a redirect covers the subtree.
+TREE_KINDS = (SlugRedirect.Kind.CATEGORY, SlugRedirect.Kind.PAGE)
 
 
 @transaction.atomic
 def slug_redirect_record(*, kind: str, old_path: str, new_path: str) -> None:
     """Make `old_path` lead to `new_path`, in one hop from every older path.
 
-    Category paths are prefixes: the rows also cover the subtree, so a row
-    whose target lies below `old_path` has its target's prefix rewritten.
+    Category and page paths are prefixes: the rows also cover the subtree,
+    so a row whose target lies below `old_path` has its target's prefix
+    rewritten.
     """
     if not old_path or old_path == new_path:
         return
@@ -32,7 +37,7 @@ def slug_redirect_record(*, kind: str, old_path: str, new_path: str) -> None:
     # hide the real page.
     redirects.filter(old_path=new_path).delete()
     redirects.filter(new_path=old_path).update(new_path=new_path)
-    if kind == SlugRedirect.Kind.CATEGORY:
+    if kind in TREE_KINDS:
         below = f"{old_path}/"
         redirects.filter(new_path__startswith=below).update(
             new_path=Concat(Value(new_path), Substr("new_path", len(old_path) + 1))
@@ -51,8 +56,8 @@ def product_redirect_target(slug: str) -> str | None:
     )
 
 
-def category_redirect_target(url_path: str) -> str | None:
-    """The current address path of a moved category or of a path below it.
+def node_redirect_target(kind: str, url_path: str) -> str | None:
+    """The current address path of a moved tree node or of a path below it.
 
     The longest recorded old path that is `url_path` or one of its
     ancestors wins, and the rest of `url_path` is kept after its new path.
@@ -61,9 +66,7 @@ def category_redirect_target(url_path: str) -> str | None:
     parts = url_path.split("/")
     prefixes += ["/".join(parts[:end]) for end in range(len(parts) - 1, 0, -1)]
     row = (
-        SlugRedirect.objects.filter(
-            Q(old_path__in=prefixes), kind=SlugRedirect.Kind.CATEGORY
-        )
+        SlugRedirect.objects.filter(Q(old_path__in=prefixes), kind=kind)
         .order_by(Length("old_path").desc())
         .values_list("old_path", "new_path")
         .first()
@@ -89,16 +92,12 @@ def product_redirect_on_slug_change(
     )
 
 
-def category_redirect_on_path_change(
-    *, url_path_before: str, category: Category
-) -> None:
-    """Make a category's address path before a write lead to its path now.
+def node_redirect_on_path_change(*, url_path_before: str, node: AddressNode) -> None:
+    """Make a node's address path before a write lead to its path now.
 
     The redirect covers the subtree too, and nothing is recorded when the
     path is unchanged.
     """
     slug_redirect_record(
-        kind=SlugRedirect.Kind.CATEGORY,
-        old_path=url_path_before,
-        new_path=category.url_path,
+        kind=node.redirect_kind, old_path=url_path_before, new_path=node.url_path
     )

@@ -14,28 +14,16 @@ from catalog.listing import (
     listing_page_storable,
     product_listing,
 )
-from catalog.models import Category, Product
+from catalog.models import Category, Product, SlugRedirect
 from catalog.selectors import (
     categories_matching,
     category_choices,
     category_lineage,
     category_lineage_and_children,
-    home_products,
     related_products,
-    top_categories,
 )
 from config.pagecache import public_page
 from config.siteurl import site_url
-
-
-@public_page
-def home(request: HttpRequest) -> HttpResponse:
-    featured, newest = home_products()
-    return render(
-        request,
-        "catalog/home.html",
-        {"featured": featured, "categories": top_categories(), "newest": newest},
-    )
 
 
 def _list_context(listing, **extra) -> dict:
@@ -72,7 +60,7 @@ def category_detail(request: HttpRequest, url_path: str) -> HttpResponse:
     url_path = url_path.strip("/")
     category = Category.objects.filter(url_path=url_path).first()
     if category is None:
-        target = redirects.category_redirect_target(url_path)
+        target = redirects.node_redirect_target(SlugRedirect.Kind.CATEGORY, url_path)
         if target and Category.objects.filter(url_path=target).exists():
             return HttpResponsePermanentRedirect(
                 Category(url_path=target).get_absolute_url()
@@ -90,11 +78,6 @@ def category_detail(request: HttpRequest, url_path: str) -> HttpResponse:
     return render(request, "catalog/category_detail.html", context)
 
 
-def _staff_may_preview(request: HttpRequest) -> bool:
-    user = request.user
-    return user.is_active and user.is_staff and user.has_perm("catalog.view_product")
-
-
 # A share-preview link shows a draft to whoever holds it: never cached.
 @public_page(bypass=(previews.PARAMETER,))
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -107,11 +90,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
             )
         raise Http404("No such product.")
     is_visible = product.is_visible
-    if (
-        not is_visible
-        and not _staff_may_preview(request)
-        and not previews.preview_allowed(request, product)
-    ):
+    if not is_visible and not previews.preview_permitted(request, product):
         raise Http404("No such product.")
     lineage = category_lineage(product.category)
     response = render(

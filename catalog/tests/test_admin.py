@@ -22,7 +22,7 @@ from reversion.models import Version
 
 from catalog.models import Category, Product, ProductImage, ProductPreviewLink
 from catalog.selectors import category_choices
-from catalog.services import category_move
+from catalog.services import node_move
 from catalog.tests.adminforms import admin_form_data, admin_image_upload
 from catalog.tests.factories import make_category, make_image, make_product
 from catalog.tests.imagefiles import (
@@ -649,7 +649,7 @@ def test_reverting_a_moved_category_keeps_its_current_place(admin_client):
     garden = make_category(name="Garden", slug="garden")
     lamps = make_category(name="Lamps", slug="lamps", parent=home)
     revision_url = _first_category_version_url(admin_client, lamps)
-    category_move(category=lamps, target=garden, pos="last-child")
+    node_move(node=lamps, target=garden, pos="last-child")
 
     preview = admin_client.get(revision_url)
     response = admin_client.post(revision_url, admin_form_data(preview))
@@ -666,7 +666,7 @@ def test_an_old_version_can_be_previewed_when_its_tree_place_is_taken(admin_clie
     garden = make_category(name="Garden", slug="garden")
     lamps = make_category(name="Lamps", slug="lamps", parent=home)
     revision_url = _first_category_version_url(admin_client, lamps)
-    category_move(category=lamps, target=garden, pos="last-child")
+    node_move(node=lamps, target=garden, pos="last-child")
     make_category(name="Rugs", slug="rugs", parent=home)  # Takes the old path.
 
     response = admin_client.get(revision_url)
@@ -708,7 +708,7 @@ def test_revoke_action_revokes_links(admin_client):
     from catalog import previews
 
     product = make_product(status=Product.Status.DRAFT)
-    link = previews.preview_link_create(product=product, user=None)
+    link = previews.preview_link_create(subject=product, user=None)
 
     admin_client.post(
         reverse("admin:catalog_productpreviewlink_changelist"),

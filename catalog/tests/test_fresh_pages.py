@@ -182,7 +182,7 @@ class Site:
             data = admin_form_data(self.admin.get(url))
             self.admin.post(url, {**data, "content": args[0]})
         elif kind == "preview" and product:
-            link = previews.preview_link_create(product=product, user=None)
+            link = previews.preview_link_create(subject=product, user=None)
             self.preview_url = previews.preview_link_url(link)
 
     def _import(self, body: str) -> None:
