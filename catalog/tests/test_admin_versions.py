@@ -15,7 +15,7 @@ from reversion.models import Version
 
 from catalog.demo import demo_image_bytes
 from catalog.models import Category, Product, ProductImage
-from catalog.services import product_image_renditions_store
+from catalog.services import picture_renditions_store
 from catalog.tests.adminforms import admin_form_data
 from catalog.tests.factories import make_category, make_image, make_product
 
@@ -349,7 +349,7 @@ def test_a_replaced_image_shows_the_old_and_the_new_thumbnail(admin_client):
     image.image.save(
         "new.jpg", ContentFile(demo_image_bytes(seed=9, size=(64, 48)), name="new.jpg")
     )
-    product_image_renditions_store(image=image)
+    picture_renditions_store(image=image)
     new_thumbnail = image.rendition_urls(webp=False)[0][0]
 
     response = admin_client.get(_compare_url(product, **{"from": first.pk}))
