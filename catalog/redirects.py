@@ -56,8 +56,8 @@ def product_redirect_target(slug: str) -> str | None:
     )
 
 
-def node_redirect_target(kind: str, url_path: str) -> str | None:
-    """The current address path of a moved tree node or of a path below it.
+def _node_redirect_step(kind: str, url_path: str) -> str | None:
+    """Where one recorded redirect leads `url_path` or an ancestor of it.
 
     The longest recorded old path that is `url_path` or one of its
     ancestors wins, and the rest of `url_path` is kept after its new path.
@@ -75,6 +75,31 @@ def node_redirect_target(kind: str, url_path: str) -> str | None:
         return None
     old_path, new_path = row
     return new_path + url_path[len(old_path) :]
+
+
+# Renamed and then moved, a page below a renamed parent is reached through
+# two rows (the parent's, then its own); more than this many is a loop.
+MAX_STEPS = 8
+
+
+def node_redirect_target(model: type[AddressNode], url_path: str) -> str | None:
+    """The current address path of a moved category or page, or of a path
+    below one, if it leads to one that exists.
+
+    Redirect rows of a kind are kept one hop from each old path to the
+    newest, but a path below a node can need the rows of two nodes (a
+    parent renamed, then the page itself moved out of it); each is
+    followed in turn, and the visitor still gets one redirect.
+    """
+    nodes = model._default_manager
+    target = url_path
+    for _ in range(MAX_STEPS):
+        target = _node_redirect_step(model.redirect_kind, target)
+        if target is None:
+            return None
+        if nodes.filter(url_path=target).exists():
+            return target
+    return None
 
 
 def product_redirect_on_slug_change(

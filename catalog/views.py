@@ -14,7 +14,7 @@ from catalog.listing import (
     listing_page_storable,
     product_listing,
 )
-from catalog.models import Category, Product, SlugRedirect
+from catalog.models import Category, Product
 from catalog.selectors import (
     categories_matching,
     category_choices,
@@ -60,8 +60,8 @@ def category_detail(request: HttpRequest, url_path: str) -> HttpResponse:
     url_path = url_path.strip("/")
     category = Category.objects.filter(url_path=url_path).first()
     if category is None:
-        target = redirects.node_redirect_target(SlugRedirect.Kind.CATEGORY, url_path)
-        if target and Category.objects.filter(url_path=target).exists():
+        target = redirects.node_redirect_target(Category, url_path)
+        if target:
             return HttpResponsePermanentRedirect(
                 Category(url_path=target).get_absolute_url()
             )

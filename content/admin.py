@@ -7,6 +7,8 @@ blocks are django-content-editor inlines, ordered by dragging.
 
 from content_editor.admin import ContentEditor, ContentEditorInline
 from django.contrib import admin, messages
+from django.contrib.flatpages import admin as flatpages_admin
+from django.contrib.flatpages.models import FlatPage
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -34,6 +36,12 @@ from content.models import (
     Quote,
     RichText,
 )
+
+# Flat pages are retired: their rows became pages (migration 0002), and the
+# app stays installed only for its migration history. Its admin module
+# registers itself when imported, which may come after this one.
+flatpages_admin.FlatPageAdmin  # noqa: B018 - imported for its registration.
+admin.site.unregister(FlatPage)
 
 
 class PageForm(NodeForm):
@@ -74,7 +82,10 @@ class PageForm(NodeForm):
         return cleaned
 
 
-def _inline(model, icon: str, **options):
+def _inline(model, icon: str, *, fields=None, **options):
+    if fields is not None:
+        # The editor orders blocks through these two hidden fields.
+        options["fields"] = (*fields, "region", "ordering")
     return ContentEditorInline.create(model=model, icon=icon, extra=0, **options)
 
 

@@ -8,15 +8,16 @@ class ContentConfig(AppConfig):
     def ready(self) -> None:
         import reversion
 
-        from catalog import history
+        from catalog import history, publishing
         from config import sitecache
-        from content import selectors
         from content.models import BLOCK_RELATIONS, BLOCKS, Page
 
         # Every saved or deleted row that visitors can see makes cached pages
         # stale, whichever way it comes: admin form, revert, recover.
         sitecache.watch([Page, *BLOCKS])
-        sitecache.schedule_follow(selectors.page_visibility_moments)
+        # The clock shows and hides pages as it does products, in the same
+        # query (`catalog.cache.visibility_moments`).
+        publishing.schedule_follow(Page)
 
         # A page's versions carry its blocks, so a revert or a recovery
         # brings the page back as it was, blocks and all.

@@ -195,19 +195,6 @@ def test_robots_txt_points_to_the_sitemap(client):
     assert "Sitemap: http://testserver/sitemap.xml" in content
 
 
-def test_flat_pages_render_sanitized_markdown_in_the_layout(client):
-    FlatPage.objects.filter(url="/about/").update(
-        content="We **care**.<script>alert(1)</script>"
-    )
-
-    content = client.get("/pages/about/").content.decode()
-
-    assert "<strong>care</strong>" in content
-    assert "<script>alert" not in content
-    assert 'class="site-header"' in content
-    assert 'href="/pages/terms/"' in content
-
-
 def test_sitemap_is_served_from_cache_until_the_catalog_changes(
     client, product, django_assert_num_queries
 ):
