@@ -31,7 +31,7 @@ from catalog.admin_publishing import (
     day_time,
 )
 from catalog.admin_trees import NodeAdminMixin, NodeChoiceField, NodeForm
-from catalog.admin_versions import VersionCompareMixin
+from catalog.admin_versions import VersionCompareMixin, picture_thumbnail_url
 from catalog.models import (
     Category,
     Product,
@@ -139,11 +139,6 @@ class ProductPriceChangeForm(forms.Form):
     )
 
 
-def _smallest_rendition_url(image: ProductImage) -> str:
-    urls = image.rendition_urls(webp=False)
-    return urls[0][0] if urls else ""
-
-
 @admin.register(Product)
 class ProductAdmin(
     PublishingAdminMixin, ImportExportMixin, VersionCompareMixin, VersionAdmin
@@ -191,7 +186,7 @@ class ProductAdmin(
                     order_by=("position",),
                     label_field="alt_text",
                     image_fields=("image",),
-                    thumbnail_url=_smallest_rendition_url,
+                    thumbnail_url=picture_thumbnail_url,
                 ),
             ),
         ),

@@ -25,9 +25,16 @@ from reversion.errors import RevertError
 from reversion.models import Version
 
 from catalog import versions
+from catalog.models import Picture
 
 CURRENT = "current"
 LARGEST_ID = 2**63 - 1
+
+
+def picture_thumbnail_url(picture: Picture) -> str:
+    """A `PartKind.thumbnail_url` for pictures: their smallest rendition."""
+    urls = picture.rendition_urls(webp=False)
+    return urls[0][0] if urls else ""
 
 
 class VersionCompareMixin:

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
 from reversion.models import Version
 
 
@@ -35,7 +35,8 @@ class Image:
     """An image value, shown as a thumbnail."""
 
     url: str
-    name: str
+    # The part's label: an image is the same image whatever it is called.
+    name: str = field(compare=False)
 
     def __str__(self) -> str:
         return self.name
@@ -75,7 +76,10 @@ class PartKind:
             return [self.model._meta.get_field(name) for name in self.fields]
         return [
             model_field
-            for model_field in self.model._meta.concrete_fields
+            for model_field in [
+                *self.model._meta.concrete_fields,
+                *self.model._meta.many_to_many,
+            ]
             if model_field.editable
             and not model_field.primary_key
             and model_field.name not in skip
@@ -383,19 +387,31 @@ def object_fields(
     ]
 
 
-def _part_state(kind: PartKind, part: models.Model) -> PartState:
+def _related_names(model_field: models.ManyToManyField, keys: list) -> str:
+    """The chosen objects of a many-to-many field, in the order chosen."""
+    related = model_field.related_model._default_manager.in_bulk(keys)
+    return ", ".join(
+        str(related[key]) if key in related else f"#{key} (deleted)" for key in keys
+    )
+
+
+def _part_state(kind: PartKind, part: models.Model, chosen: dict) -> PartState:
+    """`chosen` holds the keys of each many-to-many field's objects."""
     label = str(getattr(part, kind.label_field, "")) if kind.label_field else ""
-    label = label or str(part)
-    values = {
-        _field_label(model_field): _display(
-            part,
-            model_field,
-            image=model_field.name in kind.image_fields,
-            image_url=kind.thumbnail_url,
-            image_name=label,
-        )
-        for model_field in kind.compared_fields()
-    }
+    label = Truncator(label or str(part)).chars(80)
+    values = {}
+    for model_field in kind.compared_fields():
+        if model_field.many_to_many:
+            value = _related_names(model_field, chosen.get(model_field.name, []))
+        else:
+            value = _display(
+                part,
+                model_field,
+                image=model_field.name in kind.image_fields,
+                image_url=kind.thumbnail_url,
+                image_name=label,
+            )
+        values[_field_label(model_field)] = value
     order = tuple(getattr(part, name) for name in kind.order_by) + (part.pk,)
     key = (kind.model._meta.label, str(part.pk))
     return PartState(key, kind.name, label, order, values)
@@ -425,7 +441,14 @@ def snapshot_of_object(
             rows = kind.model._default_manager.filter(
                 **{kind.parent_field: instance.pk}
             )
-            states.extend(_part_state(kind, row) for row in rows)
+            many = [f for f in kind.compared_fields() if f.many_to_many]
+            if many:
+                rows = rows.prefetch_related(*(f.name for f in many))
+            for row in rows:
+                chosen = {
+                    f.name: [o.pk for o in getattr(row, f.name).all()] for f in many
+                }
+                states.append(_part_state(kind, row, chosen))
         lists[declared.title] = parts_in_order(states)
     return Snapshot(values, lists)
 
@@ -459,8 +482,9 @@ def snapshot_of_version(
             for recorded in revision_versions:
                 if recorded._model is None or recorded._model._meta.label != label:
                     continue
-                part = _instance(kind.model, recorded.field_dict)
+                field_dict = recorded.field_dict
+                part = _instance(kind.model, field_dict)
                 if str(getattr(part, parent)) == str(version.object_id):
-                    states.append(_part_state(kind, part))
+                    states.append(_part_state(kind, part, field_dict))
         lists[declared.title] = parts_in_order(states)
     return Snapshot(values, lists)
