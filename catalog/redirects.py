@@ -14,6 +14,7 @@ row no longer holds the address being replaced.
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Length, Substr
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 
 from catalog.models import Product, SlugRedirect
 from catalog.trees import AddressNode
@@ -100,6 +101,14 @@ def node_redirect_target(model: type[AddressNode], url_path: str) -> str | None:
         if nodes.filter(url_path=target).exists():
             return target
     return None
+
+
+def node_redirect(model: type[AddressNode], url_path: str) -> HttpResponse:
+    """The 301 from a moved category's or page's old address, or a 404."""
+    target = node_redirect_target(model, url_path)
+    if target is None:
+        raise Http404(f"No such {model._meta.verbose_name}.")
+    return HttpResponsePermanentRedirect(model(url_path=target).get_absolute_url())
 
 
 def product_redirect_on_slug_change(

@@ -57,10 +57,5 @@ def page(request: HttpRequest, url_path: str) -> HttpResponse:
         return HttpResponsePermanentRedirect("/")
     found = selectors.page_for_path(url_path)
     if found is None:
-        target = redirects.node_redirect_target(Page, url_path)
-        if target:
-            return HttpResponsePermanentRedirect(
-                Page(url_path=target).get_absolute_url()
-            )
-        raise Http404("No such page.")
+        return redirects.node_redirect(Page, url_path)
     return _page_response(request, found)
