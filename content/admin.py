@@ -87,6 +87,11 @@ class PageForm(NodeForm):
         return cleaned
 
 
+# The SHA-256 of the rules django-content-editor 9.1.0's script injects for
+# one region named "main", in English.
+EDITOR_STYLE_HASH = "'sha256-N1v+9oYdxeZd/nv2iKYNMLWqP5BlGZff7wM0R1mK4ws='"
+
+
 def _inline(model, icon: str, *, fields=None, **options):
     if fields is not None:
         # The editor orders blocks through these two hidden fields.
@@ -190,6 +195,11 @@ class PageAdmin(
         # request's nonce, which the content security policy then allows.
         media = response.context_data["media"]
         response.context_data["media"] = media.with_nonce(request.csp_nonce)
+        # Its script also adds a <style> element of fixed rules ("Hide",
+        # "Show" on each block), allowed by their hash; the browser test of
+        # the policy fails if an upgrade of django-content-editor changes
+        # them.
+        response._csp_update = {"style-src": [EDITOR_STYLE_HASH]}
         return response
 
     def save_related(self, request, form, formsets, change: bool) -> None:

@@ -282,3 +282,25 @@ def test_a_page_costs_a_fixed_number_of_queries(client, django_assert_max_num_qu
         )
     with django_assert_max_num_queries(14):
         assert client.get("/pages/long/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("model", "fields", "error_field"),
+    [
+        ("ImageBlock", {"alt_text": ""}, "alt_text"),
+        ("ProductGrid", {"source": "newest", "count": 0}, "count"),
+        ("ProductGrid", {"source": "newest", "count": 25}, "count"),
+        ("Question", {"question": "", "answer": "Yes."}, "question"),
+    ],
+)
+def test_blocks_refuse_what_would_break_a_page(model, fields, error_field):
+    from django.apps import apps
+    from django.core.exceptions import ValidationError
+
+    page = make_page()
+    block = apps.get_model("content", model)(
+        parent=page, region="main", ordering=1, **fields
+    )
+    with pytest.raises(ValidationError) as raised:
+        block.full_clean()
+    assert error_field in raised.value.message_dict
