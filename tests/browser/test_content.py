@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
+from content.models import Menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,6 +56,8 @@ def _set_publish_at(page, moment) -> None:
 
 def test_staff_build_schedule_preview_and_publish_a_page(staff_page, page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # Another transactional test may have emptied the menus.
+    Menu.objects.get_or_create(place=Menu.Place.HEADER)
     errors: list[str] = []
     # The editor's script injects a <style> element that the policy
     # refuses; static/css/admin.css carries its rules instead.
