@@ -216,8 +216,12 @@ def change_feed(*, after: Cursor, limit: int) -> FeedPage:
             steps.append((cursor, pk, kind, slug))
         more = len(steps) == limit
         if not more:
-            # Everything up to `now` has been read.
-            cursor = Cursor(cursor.change_id, max(now, cursor.moment), LAST_ID)
+            # Every clock change up to `now` has been read: they are all at
+            # or before the last moment passed, which names the same page
+            # on the next read if nothing changes meanwhile.
+            last, _ = Product.objects.visibility_moments(at=now)
+            if last is not None and last >= cursor.moment:
+                cursor = Cursor(cursor.change_id, last, LAST_ID)
         ids = list(dict.fromkeys(pk for _, pk, _, _ in steps))
         visible = (
             Product.objects.filter(pk__in=ids).visible(at=now).with_images().in_bulk()
