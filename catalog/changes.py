@@ -60,11 +60,11 @@ class Cursor:
         if text in ("", "0"):
             return cls()
         parts = text.split("-")
-        if len(parts) != 3 or not all(
-            part.isdigit() and len(part) < 19 for part in parts
-        ):
+        if len(parts) != 3 or not all(part.isdigit() for part in parts):
             raise CursorError("The cursor is not one this feed gave.")
         change_id, micros, product_id = (int(part) for part in parts)
+        if max(change_id, micros, product_id) > LAST_ID:
+            raise CursorError("The cursor is not one this feed gave.")
         try:
             moment = datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
         except (OverflowError, ValueError, OSError):
