@@ -40,6 +40,8 @@ from catalog.history import revision_recorded
 from catalog.models import Category, Product, ProductImage
 from catalog.selectors import category_lineage
 
+# Reads need no token; one lets staff read drafts.
+READ_AUTH = [{"token": []}, {}]
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 24
 MAX_FEED_LIMIT = 500
@@ -118,6 +120,7 @@ class ProductListView(APIView):
 
     @extend_schema(
         operation_id="products_list",
+        auth=READ_AUTH,
         parameters=[ProductQuerySerializer],
         responses={
             200: ProductListSerializer,
@@ -223,6 +226,7 @@ class ProductDetailView(APIView):
 
     @extend_schema(
         operation_id="products_retrieve",
+        auth=READ_AUTH,
         responses={
             200: ProductDetailSerializer,
             301: OpenApiResponse(description="The slug changed; see Location."),
@@ -395,6 +399,7 @@ class CategoryListView(APIView):
 
     @extend_schema(
         operation_id="categories_list",
+        auth=READ_AUTH,
         responses={200: CategorySerializer(many=True), 304: None, **_errors(401, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -417,6 +422,7 @@ class CategoryDetailView(APIView):
 
     @extend_schema(
         operation_id="categories_retrieve",
+        auth=READ_AUTH,
         responses={
             200: CategorySerializer,
             301: OpenApiResponse(description="The category moved; see Location."),
@@ -445,7 +451,8 @@ class CategoryDetailView(APIView):
 
 
 class ChangeQuerySerializer(serializers.Serializer):
-    since = serializers.CharField(
+    since = serializers.RegexField(
+        r"^(0|[0-9]{1,19}-[0-9]{1,19}-[0-9]{1,19})?$",
         required=False,
         allow_blank=True,
         max_length=64,
@@ -467,6 +474,7 @@ class ChangeFeedView(APIView):
 
     @extend_schema(
         operation_id="changes_list",
+        auth=READ_AUTH,
         parameters=[ChangeQuerySerializer],
         responses={200: ChangeFeedSerializer, 304: None, **_errors(400, 401, 429)},
     )

@@ -24,7 +24,7 @@ def _token_client(user) -> TokenClient:
     return client
 
 
-def _staff(email: str, group: str):
+def staff_user(email: str, group: str):
     user = User.objects.create_user(email, "secret-password-1", is_staff=True)
     user.groups.add(Group.objects.get(name=group))
     return user
@@ -39,12 +39,12 @@ def _generous_limits(settings):
 
 @pytest.fixture
 def editor_api(db) -> TokenClient:
-    return _token_client(_staff("editor@example.com", "Editors"))
+    return _token_client(staff_user("editor@example.com", "Editors"))
 
 
 @pytest.fixture
 def viewer_api(db) -> TokenClient:
-    return _token_client(_staff("viewer@example.com", "Viewers"))
+    return _token_client(staff_user("viewer@example.com", "Viewers"))
 
 
 @pytest.fixture
