@@ -194,6 +194,9 @@ class ProductWriteSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(
         slug_field="slug", queryset=Category.objects.all()
     )
+    # The range PostgreSQL's column holds, whatever the engine, so that the
+    # schema is the same on both.
+    stock = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
 
     class Meta:
         model = Product
