@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from api.errors import API_PREFIX
 
 READ_METHODS = ("GET", "HEAD")
-EXPOSED = "ETag, Last-Modified, Link, Retry-After"
+EXPOSED = "ETag, Last-Modified, Retry-After"
 # Headers a cross-origin read may send: conditional requests and a token.
 ALLOWED_HEADERS = "Authorization, If-None-Match, If-Modified-Since"
 PREFLIGHT_MAX_AGE = "86400"

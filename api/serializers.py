@@ -9,7 +9,6 @@ whose validation follows the model's fields.
 """
 
 from datetime import datetime
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.urls import reverse
@@ -48,9 +47,7 @@ def image_data(image: ProductImage, links: Links) -> dict:
             "url": links.absolute(url),
             "width": width,
             "height": height,
-            "format": FORMATS.get(PurePosixPath(url).suffix.lower(), "jpeg")
-            if not webp
-            else "webp",
+            "format": "webp" if webp else FORMATS.get(url[url.rfind(".") :].lower()),
         }
         for webp in (False, True)
         for url, width, height in image.rendition_urls(webp=webp)
