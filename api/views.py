@@ -208,21 +208,24 @@ def _detail_response(request: Request, product: Product, code: int = 200) -> Res
     return _vary(response)
 
 
+def _product_locked(request: Request, slug: str) -> Product:
+    """The product to write, locked until the transaction ends, after its
+    `If-Match` check."""
+    product = (
+        Product.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .filter(slug=slug)
+        .first()
+    )
+    if product is None:
+        raise exceptions.NotFound("No product has this slug.")
+    conditional.if_match_check(request, conditional.product_etag(product))
+    return product
+
+
 class ProductDetailView(APIView):
     queryset = Product.objects.none()
     parser_classes = [JSONParser]
-
-    def _locked(self, slug: str) -> Product:
-        product = (
-            Product.objects.select_for_update(of=("self",))
-            .select_related("category")
-            .filter(slug=slug)
-            .first()
-        )
-        if product is None:
-            raise exceptions.NotFound("No product has this slug.")
-        conditional.if_match_check(self.request, conditional.product_etag(product))
-        return product
 
     @extend_schema(
         operation_id="products_retrieve",
@@ -264,7 +267,7 @@ class ProductDetailView(APIView):
 
     def _change(self, request: Request, slug: str, *, partial: bool) -> Response:
         with transaction.atomic():
-            product = self._locked(slug)
+            product = _product_locked(request, slug)
             writer = ProductWriteSerializer(product, data=request.data, partial=partial)
             writer.is_valid(raise_exception=True)
             slug_before, status_before = product.slug, product.status
@@ -320,7 +323,7 @@ class ProductDetailView(APIView):
     def delete(self, request: Request, slug: str) -> Response:
         """Delete a product (Editors); staff can recover it in the admin."""
         with transaction.atomic():
-            product = self._locked(slug)
+            product = _product_locked(request, slug)
             services.product_delete(products=Product.objects.filter(pk=product.pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -343,7 +346,7 @@ class ProductImageView(APIView):
         upload.is_valid(raise_exception=True)
         values = upload.validated_data
         with transaction.atomic():
-            product = ProductDetailView._locked(self, slug)
+            product = _product_locked(request, slug)
             try:
                 with revision_recorded(
                     user=request.user, comment="Image added through the API"
