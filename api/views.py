@@ -150,6 +150,7 @@ class ProductListView(APIView):
             params,
             products=Product.objects.all() if drafts else None,
             per_page=page_size,
+            highlight=False,
         )
         links = Links(request)
         page = found.page

@@ -224,7 +224,7 @@ def change_feed(*, after: Cursor, limit: int) -> FeedPage:
                 cursor = Cursor(cursor.change_id, last, LAST_ID)
         ids = list(dict.fromkeys(pk for _, pk, _, _ in steps))
         visible = (
-            Product.objects.filter(pk__in=ids).visible(at=now).with_images().in_bulk()
+            Product.objects.filter(pk__in=ids).visible(at=now).with_cards().in_bulk()
         )
         hidden = dict(
             Product.objects.filter(pk__in=set(ids) - set(visible)).values_list(

@@ -176,13 +176,16 @@ def product_listing(
     category: Category | None = None,
     products: ProductQuerySet | None = None,
     per_page: int | None = None,
+    highlight: bool = True,
 ) -> Listing:
     """The page of visible products that the query string asks for.
 
     `category` fixes the category (the category page); otherwise the
     `category` parameter may choose one. Both include the whole subtree.
     `products` replaces the visible products (staff reading drafts through
-    the API), and `per_page` the site's page size.
+    the API), and `per_page` the site's page size. Without `highlight`
+    the search words are not marked in the results (the API does not show
+    them).
     """
     form = ProductFilterForm(params)
     values = form.valid_values()
@@ -214,7 +217,7 @@ def product_listing(
             values=values,
             form=form,
             terms=terms,
-            highlights=search.highlights(page_ids, terms),
+            highlights=search.highlights(page_ids, terms) if highlight else {},
             capped=len(ids) >= search.CANDIDATE_LIMIT,
         )
 
