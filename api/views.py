@@ -439,7 +439,7 @@ class CategoryDetailView(APIView):
         url_path = url_path.strip("/")
         category = Category.objects.filter(url_path=url_path).first()
         if category is None:
-            target = redirects.category_redirect_target(url_path)
+            target = redirects.node_redirect_target(Category, url_path)
             if target:
                 return HttpResponsePermanentRedirect(
                     Links(request).absolute(

@@ -13,24 +13,26 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.contrib.flatpages.admin import FlatPageAdmin as BaseFlatPageAdmin
-from django.contrib.flatpages.models import FlatPage
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, ProtectedError, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
-from django.views.decorators.http import require_POST
+from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from catalog import previews, services
+from catalog import services
+from catalog.admin_publishing import (
+    PreviewLinkAdmin,
+    PublicationFilter,
+    PublishingAdminMixin,
+    day_time,
+)
+from catalog.admin_trees import NodeAdminMixin, NodeChoiceField, NodeForm
 from catalog.changes import product_changes_recorded
 from catalog.models import (
     Category,
@@ -44,17 +46,6 @@ from catalog.selectors import category_path_names
 
 # The list's image column; 48 px leaves the list room to fit 1280 px.
 THUMBNAIL_WIDTH = 48
-
-
-def _day(moment) -> str:
-    """A short date for the product list, with the full time on hover."""
-    local = timezone.localtime(moment)
-    return format_html(
-        '<time datetime="{}" title="{}">{}</time>',
-        moment.isoformat(),
-        date_format(local, "DATETIME_FORMAT"),
-        date_format(local, "M j, Y"),
-    )
 
 
 def _thumbnail(image: ProductImage | None, width: int = THUMBNAIL_WIDTH) -> str:
@@ -95,19 +86,6 @@ class AvailabilityFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PublicationFilter(admin.SimpleListFilter):
-    title = "status"
-    parameter_name = "publication"
-
-    def lookups(self, request, model_admin):
-        return Product.Publication.choices
-
-    def queryset(self, request, queryset):
-        if self.value() in Product.Publication.values:
-            return queryset.in_publication(self.value())
-        return queryset
-
-
 class CategoryPathFilter(admin.RelatedFieldListFilter):
     """The category filter, each category named by its full path."""
 
@@ -144,13 +122,8 @@ class CategoryPathChoiceField(forms.ModelChoiceField):
         return category_path_names([category])[category.pk]
 
 
-class CategoryChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, category: Category) -> str:
-        return "\u2003" * (category.depth - 1) + category.name
-
-
 class ProductMoveForm(forms.Form):
-    category = CategoryChoiceField(
+    category = NodeChoiceField(
         queryset=Category.objects.order_by("path"), label="New category"
     )
 
@@ -168,7 +141,7 @@ class ProductPriceChangeForm(forms.Form):
 
 
 @admin.register(Product)
-class ProductAdmin(ImportExportMixin, VersionAdmin):
+class ProductAdmin(PublishingAdminMixin, ImportExportMixin, VersionAdmin):
     resource_classes = [ProductResource]
     formats = [CSV, XLSX]
     change_form_template = "admin/catalog/product/change_form.html"
@@ -271,32 +244,6 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
             '{} <span class="product-sku">{}</span>', product.name, product.sku
         )
 
-    @admin.display(description="status")
-    def publication(self, product: Product) -> str:
-        """Draft, Scheduled (from when), Live (until when) or Withdrawn.
-
-        "Published" alone read as live for a product that appears in a
-        month; the state comes from the visibility rule instead.
-        """
-        state = getattr(product, "publication", None)
-        if state is None:
-            return "Save the product first."
-        label = Product.Publication(state).label
-        moment = {
-            Product.Publication.SCHEDULED: ("from", product.publish_at),
-            Product.Publication.LIVE: ("until", product.unpublish_at),
-            Product.Publication.WITHDRAWN: ("since", product.unpublish_at),
-        }.get(state)
-        if moment is None or moment[1] is None:
-            return label
-        word, when = moment
-        if state == Product.Publication.WITHDRAWN and when > timezone.now():
-            # Withdrawn before it ever went live: it ends before it starts.
-            return label
-        return format_html(
-            '{} <span class="publication-date">{} {}</span>', label, word, _day(when)
-        )
-
     @admin.display(description="category", ordering="category__path")
     def category_name(self, product: Product) -> str:
         # A method, where the field itself would be a column that never
@@ -305,67 +252,7 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
 
     @admin.display(description="updated", ordering="updated_at")
     def updated(self, product: Product) -> str:
-        return _day(product.updated_at)
-
-    @admin.display(description="share preview links")
-    def share_links(self, product: Product) -> str:
-        if not product.pk:
-            return "Save the product first."
-        links = [
-            link
-            for link in product.preview_links.order_by("-created_at")
-            if link.is_usable()
-        ]
-        if not links:
-            return "No active links."
-        return format_html_join(
-            "",
-            '<p><a href="{}">{}</a> (until {})</p>',
-            (
-                (
-                    previews.preview_link_url(link),
-                    previews.preview_link_url(link),
-                    f"{link.expires_at:%Y-%m-%d %H:%M} UTC",
-                )
-                for link in links
-            ),
-        )
-
-    # Share preview
-
-    def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        return [
-            path(
-                "<path:object_id>/share-preview/",
-                self.admin_site.admin_view(self.share_preview_view),
-                name="{}_{}_share_preview".format(*info),
-            )
-        ] + super().get_urls()
-
-    def share_preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return require_POST(self._share_preview)(request, object_id)
-
-    def _share_preview(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        product = self.get_object(request, unquote(object_id))
-        if product is None:
-            raise Http404("No such product.")
-        if not self.has_change_permission(request, product):
-            raise PermissionDenied
-        link = previews.preview_link_create(product=product, user=request.user)
-        url = request.build_absolute_uri(previews.preview_link_url(link))
-        self.message_user(
-            request,
-            format_html(
-                "Share this preview link; it works until {} unless revoked: {}",
-                f"{link.expires_at:%Y-%m-%d %H:%M} UTC",
-                url,
-            ),
-            messages.SUCCESS,
-        )
-        return HttpResponseRedirect(
-            reverse("admin:catalog_product_change", args=[product.pk])
-        )
+        return day_time(product.updated_at)
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "POST" and "action" in request.POST:
@@ -383,7 +270,7 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
         # The product's prefetched images are those from before the save.
         for image in ProductImage.objects.filter(product=form.instance):
             if not image.renditions_current():
-                services.product_image_renditions_store(image=image)
+                services.picture_renditions_store(image=image)
 
     def save_model(self, request, obj: Product, form, change: bool) -> None:
         # The form has put its values on `obj` already; its initial data is
@@ -522,15 +409,8 @@ class ProductAdmin(ImportExportMixin, VersionAdmin):
         )
 
 
-class CategoryForm(forms.ModelForm):
+class CategoryForm(NodeForm):
     """The category form, with its parent chosen from the tree."""
-
-    parent = CategoryChoiceField(
-        queryset=Category.objects.order_by("path"),
-        required=False,
-        help_text="Leave empty for a top-level category. Moving a category "
-        "takes its subcategories along and keeps their addresses working.",
-    )
 
     class Meta:
         model = Category
@@ -543,28 +423,18 @@ class CategoryForm(forms.ModelForm):
             "seo_title",
             "seo_description",
         )
+        help_texts = {
+            "parent": "Leave empty for a top-level category. Moving a category "
+            "takes its subcategories along and keeps their addresses working.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and self.instance.path:
-            self.initial.setdefault(
-                "parent", Category.objects.get_parent(self.instance)
-            )
-
-    def clean_parent(self) -> Category | None:
-        parent = self.cleaned_data["parent"]
-        category = self.instance
-        moved = parent is not None and category.pk and category.path
-        if moved and parent.path.startswith(category.path):
-            raise ValidationError(
-                "A category cannot be moved under itself or one of its subcategories.",
-                code="cycle",
-            )
-        return parent
+        self.fields["parent"].help_text = self._meta.help_texts["parent"]
 
 
 @admin.register(Category)
-class CategoryAdmin(VersionAdmin):
+class CategoryAdmin(NodeAdminMixin, VersionAdmin):
     form = CategoryForm
     # The plain list, without reversion's "recover deleted" link.
     change_list_template = "admin/change_list.html"
@@ -597,26 +467,9 @@ class CategoryAdmin(VersionAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(product_total=Count("products"))
 
-    @admin.display(description="name", ordering="path")
-    def tree_name(self, category: Category) -> str:
-        # Indented with em spaces, as in the category menus: the content
-        # security policy refuses style attributes.
-        return "\u2003" * (category.depth - 1) + category.name
-
     @admin.display(description="products", ordering="product_total")
     def product_count(self, category: Category) -> int:
         return category.product_total
-
-    def save_model(self, request, obj: Category, form, change: bool) -> None:
-        parent = form.cleaned_data.get("parent")
-        if not change:
-            services.category_create(category=obj, parent=parent)
-            return
-        services.category_save(category=obj)
-        if parent != form.initial.get("parent"):
-            services.category_move(
-                category=obj, target=parent, pos="last-child" if parent else "right"
-            )
 
     # Deleting: a category's subtree goes with it, and products block it.
 
@@ -667,43 +520,6 @@ class CategoryAdmin(VersionAdmin):
         raise PermissionDenied
 
 
-@admin.register(ProductPreviewLink)
-class ProductPreviewLinkAdmin(admin.ModelAdmin):
-    list_display = (
-        "product",
-        "created_by",
-        "created_at",
-        "expires_at",
-        "revoked_at",
-        "usable",
-    )
-    list_filter = ("revoked_at",)
-    list_select_related = ("product", "created_by")
-    search_fields = ("product__name", "product__sku")
-    readonly_fields = (
-        "product",
-        "token",
-        "created_by",
-        "created_at",
-        "expires_at",
-        "revoked_at",
-    )
-    actions = ["revoke"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # Links are made with the "Share preview" button on a product.
-        return False
-
-    @admin.display(description="usable", boolean=True)
-    def usable(self, link: ProductPreviewLink) -> bool:
-        return link.is_usable()
-
-    @admin.action(description="Revoke selected links", permissions=["change"])
-    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = previews.preview_links_revoke(links=queryset)
-        self.message_user(request, f"Revoked {count} links.", messages.SUCCESS)
-
-
 @admin.register(SlugRedirect)
 class SlugRedirectAdmin(admin.ModelAdmin):
     list_display = ("kind", "old_path", "new_path", "created_at")
@@ -718,9 +534,6 @@ class SlugRedirectAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.unregister(FlatPage)
-
-
-@admin.register(FlatPage)
-class FlatPageAdmin(VersionAdmin, BaseFlatPageAdmin):
-    """Flat pages with history and "recover deleted"."""
+@admin.register(ProductPreviewLink)
+class ProductPreviewLinkAdmin(PreviewLinkAdmin):
+    search_fields = ("product__name", "product__sku")

@@ -15,10 +15,9 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         import reversion
-        from django.contrib.flatpages.models import FlatPage
         from django.contrib.sites.models import Site
 
-        from catalog import cache, history
+        from catalog import cache, history, publishing
         from catalog.models import Category, Product, ProductImage
         from config import sitecache
 
@@ -29,12 +28,12 @@ class CatalogConfig(AppConfig):
         # Every saved or deleted row that visitors can see makes cached pages
         # stale, whichever way it comes: admin form, revert, recover, import.
         # The site's domain is in the sitemap's links.
-        sitecache.watch([Product, ProductImage, Category, FlatPage, Site])
+        sitecache.watch([Product, ProductImage, Category, Site])
+        publishing.schedule_follow(Product)
         sitecache.schedule_follow(cache.visibility_moments)
 
         # History: a product's versions carry its images, so "recover
         # deleted" brings both back. A revert never moves a category.
         reversion.register(Product, follow=("images",))
         reversion.register(ProductImage)
-        reversion.register(Category, format=history.CATEGORY_FORMAT)
-        reversion.register(FlatPage)
+        reversion.register(Category, format=history.TREE_FORMAT)

@@ -19,7 +19,7 @@ from django.utils.text import slugify
 from catalog.demo_pictures import SHAPES, demo_picture
 from catalog.images import image_upload_clean
 from catalog.models import Category, Product, ProductImage
-from catalog.services import product_image_renditions
+from catalog.services import picture_renditions
 from config import sitecache
 
 # The renditions' field names, for bench/upload_bench.py, which times making
@@ -366,7 +366,7 @@ def demo_image_pool_create(*, pictures: list[tuple[str, int]]) -> list[ProductIm
             ContentFile(demo_picture(shape=shape, seed=seed), name="demo.jpg")
         )
         image.image.save(cleaned.name, cleaned, save=False)
-        image.renditions = product_image_renditions(image=image)
+        image.renditions = picture_renditions(image=image)
         pool.append(image)
     return pool
 

@@ -1,13 +1,14 @@
 """History of catalog edits (django-reversion) and what a revert may touch.
 
-Category versions are stored in the "category_json" format below: JSON whose
-deserializer keeps each category where it is in the tree now. Reversion
+Category and page versions are stored in the "category_json" format below
+(named when only categories had it): JSON whose deserializer keeps each
+tree node where it is in the tree now. Reversion
 writes old versions back with a raw save, both to preview a version (GET)
 and to revert it (POST); an old materialized path may belong to another
 category by now. So a revert restores the name, slug and texts only; the
-admin then saves the category through `category_save`, which derives its
+admin then saves the category through `node_save`, which derives its
 address path and redirects the one it replaces, and moves go through
-`category_move`.
+`node_move`.
 """
 
 from collections.abc import Iterator
@@ -18,21 +19,24 @@ from django.core.serializers.base import DeserializedObject
 from django.core.serializers.json import Deserializer as JSONDeserializer
 from django.core.serializers.json import Serializer  # noqa: F401 - the format's.
 
-from catalog.models import Category
+from catalog.trees import AddressNode
 
 TREE_FIELDS = ("path", "depth", "numchild", "url_path")
-CATEGORY_FORMAT = "category_json"
+TREE_FORMAT = "category_json"
 
 
 def Deserializer(stream_or_string, **options) -> Iterator[DeserializedObject]:  # noqa: N802 - the name Django's serializer registry looks for.
     for deserialized in JSONDeserializer(stream_or_string, **options):
-        category = deserialized.object
-        if isinstance(category, Category) and category.pk is not None:
+        node = deserialized.object
+        if isinstance(node, AddressNode) and node.pk is not None:
             current = (
-                Category.objects.filter(pk=category.pk).values(*TREE_FIELDS).first()
+                type(node)
+                ._default_manager.filter(pk=node.pk)
+                .values(*TREE_FIELDS)
+                .first()
             )
             for name, value in (current or {}).items():
-                setattr(category, name, value)
+                setattr(node, name, value)
         yield deserialized
 
 

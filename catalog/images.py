@@ -69,7 +69,7 @@ def image_upload_clean(file: File) -> ContentFile:
     quality 90 otherwise. The colour profile is kept; every other piece of
     metadata, and any byte after the end of the image, is dropped. The
     returned file is named `image.jpg`, `.png` or `.webp` after the format
-    found; the stored name is made from it by `product_image_path`.
+    found; the stored name is made from it by `picture_path`.
     """
     validate_product_image(file)
     file.seek(0)

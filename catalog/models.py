@@ -1,32 +1,56 @@
 import uuid
-from datetime import datetime
 from decimal import Decimal
 from pathlib import PurePath
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from imagekit.models import ImageSpecField
 from pilkit.processors import ResizeToFit
-from treebeard.mp_tree import MP_Node
 
 from catalog.images import FORMAT_SUFFIXES, ProductImageField, validate_product_image
+from catalog.publishing import (
+    PreviewLink,
+    Publishable,
+    PublishableQuerySet,
+)
+from catalog.trees import AddressNode
 
 # Widths of the renditions made for each uploaded image, in pixels.
 IMAGE_WIDTHS = (320, 640, 1280)
 
 
-class Category(MP_Node):
+class SearchEngineFields(models.Model):
+    """What a page tells search engines and link previews, beyond its name."""
+
+    seo_title = models.CharField(
+        "SEO title",
+        max_length=70,
+        blank=True,
+        help_text="Title for search engines; the name or title is used when empty.",
+    )
+    seo_description = models.CharField(
+        "SEO description",
+        max_length=160,
+        blank=True,
+        help_text="Summary for search engine results and link previews.",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Category(SearchEngineFields, AddressNode):
     """A node in the category tree, stored as a materialized path.
 
     The path lets one query read a whole subtree (`path__startswith`) or all
     ancestors of a node, whatever the depth.
     """
+
+    redirect_kind = "category"
 
     name = models.CharField("name", max_length=120)
     slug = models.SlugField(
@@ -35,30 +59,11 @@ class Category(MP_Node):
         unique=True,
         help_text="The last part of the category's address.",
     )
-    url_path = models.CharField(
-        "address path",
-        max_length=500,
-        unique=True,
-        editable=False,
-        help_text="The slugs from the top category down to this one.",
-    )
     description = models.TextField("description", blank=True)
     position = models.PositiveIntegerField(
         "position",
         default=0,
         help_text="Categories with lower numbers come first among their siblings.",
-    )
-    seo_title = models.CharField(
-        "SEO title",
-        max_length=70,
-        blank=True,
-        help_text="Title for search engines; the name is used when empty.",
-    )
-    seo_description = models.CharField(
-        "SEO description",
-        max_length=160,
-        blank=True,
-        help_text="Summary for search engine results.",
     )
     updated_at = models.DateTimeField("updated", auto_now=True)
 
@@ -70,135 +75,11 @@ class Category(MP_Node):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
-        # The address path is derived from the tree, so it is kept right
-        # wherever the tree changes: here for new and renamed categories
-        # (including reverts from history), and in `category_move`.
-        old_url_path = self.url_path
-        self.url_path = self.build_url_path()
-        super().save(*args, **kwargs)
-        if old_url_path and old_url_path != self.url_path and not self.is_leaf():
-            self.descendants_url_paths_replace(old_url_path)
-
     def get_absolute_url(self) -> str:
         return reverse("catalog:category-detail", args=[self.url_path])
 
-    def descendants_url_paths_replace(self, old_prefix: str) -> None:
-        """Give every descendant's address path this category's new prefix."""
-        Category.objects.filter(
-            path__startswith=self.path, depth__gt=self.depth
-        ).update(
-            url_path=Concat(
-                Value(self.url_path), Substr("url_path", len(old_prefix) + 1)
-            )
-        )
 
-    def build_url_path(self) -> str:
-        if not self.path or self.depth <= 1:
-            return self.slug
-        parent_path = self.path[: -self.steplen]
-        parent_url = (
-            Category.objects.filter(path=parent_path)
-            .values_list("url_path", flat=True)
-            .get()
-        )
-        return f"{parent_url}/{self.slug}"
-
-
-def visibility_condition(now) -> Q:
-    """Whether a product is visible to visitors at `now`.
-
-    The one definition of visibility: the list pages, the product page, the
-    sitemap and search all go through it, and because it is checked
-    against the clock on every query, scheduled products appear and
-    disappear on time without a cron job.
-    """
-    return Q(
-        Q(unpublish_at__isnull=True) | Q(unpublish_at__gt=now),
-        status=Product.Status.PUBLISHED,
-        publish_at__lte=now,
-    )
-
-
-def publication_conditions(now) -> "dict[str, Q]":
-    """Each publication state of a product at `now`, as a condition.
-
-    Built from the visibility rule alone: live is the rule at `now`;
-    scheduled is the rule at the product's own publish time, still to come,
-    so a product that will appear by itself; withdrawn is every other
-    published product (its unpublish time has passed, or comes before its
-    publish time). The conditions exclude one another, so each can filter a
-    list on its own and all of them can label one.
-    """
-    live = visibility_condition(now)
-    scheduled = Q(publish_at__gt=now) & visibility_condition(F("publish_at"))
-    return {
-        Product.Publication.DRAFT: Q(status=Product.Status.DRAFT),
-        Product.Publication.SCHEDULED: scheduled,
-        Product.Publication.LIVE: live,
-        Product.Publication.WITHDRAWN: Q(status=Product.Status.PUBLISHED)
-        & ~live
-        & ~scheduled,
-    }
-
-
-class ProductQuerySet(models.QuerySet):
-    def visible(self, *, at=None) -> "ProductQuerySet":
-        """Products a visitor may see."""
-        return self.filter(visibility_condition(at or timezone.now()))
-
-    def visibility_moments(self, *, at) -> "tuple[datetime | None, datetime | None]":
-        """The last moment at or before `at` when a published product
-        appeared or disappeared, and the next one after it; either None.
-        """
-        published = self.filter(status=Product.Status.PUBLISHED).order_by()
-        # One range scan of an index per moment, in one query: asked for
-        # all at once in one aggregate, PostgreSQL read every published
-        # product's row (5 ms against 100 to 270 ms at a million products,
-        # 20,000 of them scheduled). Grouping by status (one group) makes
-        # each extreme a query of its own that the union can join.
-        parts = [
-            published.filter(**{f"{field}__{lookup}": at})
-            .values("status")
-            .annotate(moment=extreme(field), kind=Value(kind))
-            .values_list("kind", "moment")
-            for field in ("publish_at", "unpublish_at")
-            for lookup, extreme, kind in (
-                ("lte", models.Max, "last"),
-                ("gt", models.Min, "next"),
-            )
-        ]
-        found: dict[str, list[datetime]] = {"last": [], "next": []}
-        for kind, moment in parts[0].union(*parts[1:], all=True):
-            found[kind].append(moment)
-        return max(found["last"], default=None), min(found["next"], default=None)
-
-    def with_visibility(self, *, at=None) -> "ProductQuerySet":
-        """Annotate each product with `is_visible`, for staff previews."""
-        condition = visibility_condition(at or timezone.now())
-        return self.annotate(
-            is_visible=models.ExpressionWrapper(
-                condition, output_field=models.BooleanField()
-            )
-        )
-
-    def with_publication(self, *, at=None) -> "ProductQuerySet":
-        """Annotate each product with `publication`, its state for staff."""
-        conditions = publication_conditions(at or timezone.now())
-        return self.annotate(
-            publication=models.Case(
-                *(
-                    models.When(condition, then=Value(state))
-                    for state, condition in conditions.items()
-                ),
-                output_field=models.CharField(),
-            )
-        )
-
-    def in_publication(self, state: str, *, at=None) -> "ProductQuerySet":
-        """Products in one publication state (see `publication_conditions`)."""
-        return self.filter(publication_conditions(at or timezone.now())[state])
-
+class ProductQuerySet(PublishableQuerySet):
     def with_images(self) -> "ProductQuerySet":
         """Products with their category and ordered images, in two queries."""
         return self.select_related("category").prefetch_related(
@@ -212,19 +93,7 @@ class ProductQuerySet(models.QuerySet):
         return self.with_images().defer("description")
 
 
-class Product(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-
-    class Publication(models.TextChoices):
-        """Where a product stands for visitors; derived, never stored."""
-
-        DRAFT = "draft", "Draft"
-        SCHEDULED = "scheduled", "Scheduled"
-        LIVE = "live", "Live"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-
+class Product(SearchEngineFields, Publishable):
     name = models.CharField("name", max_length=200)
     slug = models.SlugField(
         "slug",
@@ -262,22 +131,6 @@ class Product(models.Model):
     featured = models.BooleanField(
         "featured", default=False, help_text="Shown on the home page."
     )
-    status = models.CharField(
-        "status", max_length=10, choices=Status.choices, default=Status.DRAFT
-    )
-    publish_at = models.DateTimeField(
-        "publish at",
-        default=timezone.now,
-        help_text="A published product becomes visible at this time.",
-    )
-    unpublish_at = models.DateTimeField(
-        "unpublish at",
-        null=True,
-        blank=True,
-        help_text="Optional: the product stops being visible at this time.",
-    )
-    seo_title = models.CharField("SEO title", max_length=70, blank=True)
-    seo_description = models.CharField("SEO description", max_length=160, blank=True)
     created_at = models.DateTimeField("created", auto_now_add=True)
     updated_at = models.DateTimeField("updated", auto_now=True)
 
@@ -335,29 +188,35 @@ class Product(models.Model):
         return self.stock > 0
 
 
-def product_image_path(instance: "ProductImage", filename: str) -> str:
+def picture_path(instance: "Picture | None", filename: str) -> str:
     """Name uploads on the server: never trust a visitor's file name.
 
-    The name is random; its extension is that of `filename`, which
-    `image_upload_clean` chose from the format it found, and must be one it
-    gives, so that a file that skipped cleaning is never stored as a PDF or
-    a web page.
+    The name is random, in the folder of the kind of picture; its extension
+    is that of `filename`, which `image_upload_clean` chose from the format
+    it found, and must be one it gives, so that a file that skipped
+    cleaning is never stored as a PDF or a web page.
     """
     suffix = PurePath(filename).suffix.lower()
     if suffix not in FORMAT_SUFFIXES.values():
         raise ValueError(
             f"{filename!r} was not made by image_upload_clean; clean uploads first."
         )
-    return f"products/{uuid.uuid4().hex}{suffix}"
+    folder = instance.upload_folder if instance is not None else "products"
+    return f"{folder}/{uuid.uuid4().hex}{suffix}"
 
 
-class ProductImage(models.Model):
-    product = models.ForeignKey(
-        Product, on_delete=models.CASCADE, related_name="images", verbose_name="product"
-    )
+class Picture(models.Model):
+    """An uploaded image with its alt text and its stored smaller sizes.
+
+    Product photos and the images of content blocks are pictures: the same
+    upload checks, renditions and `<picture>` markup (the `picture` tag).
+    """
+
+    upload_folder = "products"
+
     image = ProductImageField(
         "image",
-        upload_to=product_image_path,
+        upload_to=picture_path,
         width_field="width",
         height_field="height",
         validators=[validate_product_image],
@@ -371,7 +230,6 @@ class ProductImage(models.Model):
         max_length=200,
         help_text="Describes the image for people who cannot see it.",
     )
-    position = models.PositiveIntegerField("position", default=0)
     renditions = models.JSONField(
         "renditions",
         default=dict,
@@ -383,7 +241,7 @@ class ProductImage(models.Model):
     )
 
     # imagekit makes the renditions from these specs, when the image is saved
-    # (`catalog.services.product_image_renditions_store`), never while a
+    # (`catalog.services.picture_renditions_store`), never while a
     # visitor waits. Pages read the names recorded in `renditions` instead:
     # imagekit pickles and hashes a spec on every access, which cost two
     # thirds of a product list's time.
@@ -403,12 +261,7 @@ class ProductImage(models.Model):
     )
 
     class Meta:
-        verbose_name = "product image"
-        verbose_name_plural = "product images"
-        ordering = ["position", "pk"]
-        indexes = [
-            models.Index(fields=["product", "position"], name="catalog_image_order")
-        ]
+        abstract = True
 
     def __str__(self) -> str:
         return self.alt_text
@@ -442,8 +295,23 @@ class ProductImage(models.Model):
         return urls[-1][0] if urls else ""
 
 
+class ProductImage(Picture):
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="images", verbose_name="product"
+    )
+    position = models.PositiveIntegerField("position", default=0)
+
+    class Meta:
+        verbose_name = "product image"
+        verbose_name_plural = "product images"
+        ordering = ["position", "pk"]
+        indexes = [
+            models.Index(fields=["product", "position"], name="catalog_image_order")
+        ]
+
+
 class SlugRedirect(models.Model):
-    """An old product or category address that answers 301 to the new one.
+    """An old product, category or page address that answers 301 to the new one.
 
     Rows are written when a slug (or a category's place in the tree) changes,
     and older rows are rewritten then, so a chain of changes is one hop.
@@ -452,12 +320,13 @@ class SlugRedirect(models.Model):
     class Kind(models.TextChoices):
         PRODUCT = "product", "Product"
         CATEGORY = "category", "Category"
+        PAGE = "page", "Page"
 
     kind = models.CharField("kind", max_length=10, choices=Kind.choices)
     old_path = models.CharField(
         "old path",
         max_length=500,
-        help_text="The product slug or category address path that moved.",
+        help_text="The product slug, or category or page address path, that moved.",
     )
     new_path = models.CharField(
         "new path", max_length=500, help_text="Where the old path leads now."
@@ -481,12 +350,10 @@ class SlugRedirect(models.Model):
         return f"{self.old_path} \u2192 {self.new_path}"
 
 
-class ProductPreviewLink(models.Model):
-    """A revocable, expiring grant to see one unpublished product.
+class ProductPreviewLink(PreviewLink):
+    """A share-preview link to one unpublished product."""
 
-    The address carries a signed form of `token`; the row is what lets staff
-    revoke a link before it expires.
-    """
+    subject_field = "product"
 
     product = models.ForeignKey(
         Product,
@@ -494,30 +361,9 @@ class ProductPreviewLink(models.Model):
         related_name="preview_links",
         verbose_name="product",
     )
-    token = models.UUIDField("token", default=uuid.uuid4, unique=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="created by",
-    )
-    created_at = models.DateTimeField("created", auto_now_add=True)
-    expires_at = models.DateTimeField("expires")
-    revoked_at = models.DateTimeField("revoked", null=True, blank=True)
 
-    class Meta:
-        verbose_name = "share preview link"
-        verbose_name_plural = "share preview links"
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"Preview of {self.product}"
-
-    def is_usable(self, *, at=None) -> bool:
-        """Whether the link still opens its product: not revoked nor expired."""
-        return self.revoked_at is None and self.expires_at > (at or timezone.now())
+    class Meta(PreviewLink.Meta):
+        pass
 
 
 class ProductChange(models.Model):

@@ -8,7 +8,7 @@ Python hook could promise. Both use an English stemmer, so "lamps" finds
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
@@ -40,7 +40,8 @@ STOP_WORDS = frozenset(
     """.split()  # noqa: SIM905 - easier to read and compare with the source
 )
 
-_START, _STOP = "\x02", "\x03"
+# Around matched words in highlights, until `marked` makes them <mark>.
+MARK_START, MARK_STOP = "\x02", "\x03"
 
 # How many products whose name or SKU matches are taken first, before the
 # other matches by id: ten pages' worth. Finding them means walking the
@@ -69,7 +70,8 @@ def pg_category_names(category_id: str) -> str:
     """
 
 
-def _pg_words_vector(text: str) -> str:
+def pg_words_vector(text: str) -> str:
+    """SQL for the English vector of the words of a text, from its SQL."""
     # PostgreSQL's parser reads "SR-0000005" as a word and a negative number;
     # splitting on punctuation first makes it index the words a visitor
     # types, the same ones `search_terms` and SQLite's tokenizer see.
@@ -79,12 +81,12 @@ def _pg_words_vector(text: str) -> str:
 
 def pg_name_vector(*, name: str, sku: str) -> str:
     """SQL for a product's name vector, from the SQL of its name and SKU."""
-    return f"{_pg_words_vector(name)} || {_pg_words_vector(sku)}"
+    return f"{pg_words_vector(name)} || {pg_words_vector(sku)}"
 
 
 def pg_weighted_part(part: str, text: str) -> str:
     """SQL for one of PG_WEIGHTED_PARTS of the search vector, from its text's SQL."""
-    return f"setweight({_pg_words_vector(text)}, '{PG_WEIGHTED_PARTS[part]}')"
+    return f"setweight({pg_words_vector(text)}, '{PG_WEIGHTED_PARTS[part]}')"
 
 
 def pg_search_vector(*, name_vector: str, parts: dict[str, str]) -> str:
@@ -241,7 +243,8 @@ def search_terms(text: str) -> list[str]:
     return words[:MAX_TERMS]
 
 
-def _fts_match(terms: Sequence[str]) -> str:
+def fts_match(terms: Sequence[str]) -> str:
+    """An FTS5 query matching every term, each quoted as a plain word."""
     return " ".join(f'"{term}"' for term in terms)
 
 
@@ -305,7 +308,7 @@ def _ranked_ids_postgresql(queryset, terms, order_by) -> list[int]:
 
 
 def _ranked_ids_sqlite(queryset, terms, order_by) -> list[int]:
-    match = _fts_match(terms)
+    match = fts_match(terms)
     if order_by:
         matching = queryset.filter(
             pk__in=RawSQL(
@@ -340,9 +343,10 @@ class Highlight:
     summary: SafeString
 
 
-def _marked(text: str) -> SafeString:
+def marked(text: str) -> SafeString:
+    """`text` escaped, with the words between the marks in <mark>."""
     return mark_safe(  # noqa: S308 - escaped first, then only <mark> added.
-        escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
+        escape(text).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
     )
 
 
@@ -353,7 +357,7 @@ def highlights(ids: Sequence[int], terms: Sequence[str]) -> dict[int, Highlight]
     placeholders = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            options = f"StartSel={_START}, StopSel={_STOP}, HighlightAll=true"
+            options = f"StartSel={MARK_START}, StopSel={MARK_STOP}, HighlightAll=true"
             cursor.execute(
                 "SELECT id, ts_headline('english', name, q, %s), "
                 "ts_headline('english', summary, q, %s) FROM catalog_product, "
@@ -367,9 +371,43 @@ def highlights(ids: Sequence[int], terms: Sequence[str]) -> dict[int, Highlight]
                 "highlight(catalog_product_fts, 2, char(2), char(3)) "
                 "FROM catalog_product_fts WHERE catalog_product_fts MATCH %s "
                 f"AND rowid IN ({placeholders})",
-                [_fts_match(terms), *ids],
+                [fts_match(terms), *ids],
             )
         rows = cursor.fetchall()
-    return {
-        pk: Highlight(_marked(name), _marked(summary)) for pk, name, summary in rows
-    }
+    return {pk: Highlight(marked(name), marked(summary)) for pk, name, summary in rows}
+
+
+# Other apps' results, in groups of their own beside the products: each
+# finder, added by its app at start-up (`result_finder_add`), takes the
+# search terms and returns its group. The catalog imports no other app.
+
+
+@dataclass(frozen=True)
+class Result:
+    title: SafeString
+    url: str
+    excerpt: SafeString
+
+
+@dataclass(frozen=True)
+class ResultGroup:
+    title: str
+    results: list[Result]
+
+
+ResultFinder = Callable[[Sequence[str]], ResultGroup]
+_finders: list[ResultFinder] = []
+
+
+def result_finder_add(finder: ResultFinder) -> None:
+    """Show `finder`'s group of results on the search page."""
+    if finder not in _finders:
+        _finders.append(finder)
+
+
+def result_groups(terms: Sequence[str]) -> list[ResultGroup]:
+    """The other apps' groups that have results for `terms`."""
+    if not terms:
+        return []
+    groups = [finder(terms) for finder in _finders]
+    return [group for group in groups if group.results]

@@ -71,18 +71,6 @@ def top_categories() -> list[Category]:
     return list(Category.objects.filter(depth=1).order_by("position", "name"))
 
 
-def home_products(*, limit: int = 8) -> tuple[list[Product], list[Product]]:
-    """The home page's Featured and New arrivals rows, which share no product.
-
-    A product the shop chose to feature is shown in that row; New arrivals
-    then shows the newest of the rest, rather than the same product twice.
-    """
-    newest_first = Product.objects.visible().with_cards().order_by("-publish_at", "-pk")
-    featured = list(newest_first.filter(featured=True)[:limit])
-    shown = [product.pk for product in featured]
-    return featured, list(newest_first.exclude(pk__in=shown)[:limit])
-
-
 def related_products(product: Product, *, limit: int = 4) -> list[Product]:
     return list(
         Product.objects.visible()

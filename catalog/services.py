@@ -15,22 +15,15 @@ from catalog.changes import product_changes_recorded
 from catalog.images import image_upload_clean
 from catalog.models import IMAGE_WIDTHS, Category, Product, ProductImage
 from catalog.redirects import (
-    category_redirect_on_path_change,
+    node_redirect_on_path_change,
     product_redirect_on_slug_change,
 )
+from catalog.trees import AddressNode
 from config import sitecache
 
 CENT = Decimal("0.01")
 # The largest price the column holds (max_digits=10, decimal_places=2).
 PRICE_MAX = Decimal("99999999.99")
-
-
-@transaction.atomic
-def category_create(*, category: Category, parent: Category | None) -> Category:
-    """Put a new, unsaved category into the tree, under `parent` or on top."""
-    if parent is None:
-        return Category.objects.add_root(instance=category)
-    return Category.objects.add_child(parent, instance=category)
 
 
 def category_subtree_products(*, categories: list[Category]) -> QuerySet:
@@ -44,37 +37,50 @@ def category_subtree_products(*, categories: list[Category]) -> QuerySet:
 
 
 @transaction.atomic
-def category_save(*, category: Category) -> None:
-    """Save a changed category; its old address and its subtree's lead on.
-
-    `category.url_path` is not edited by hand, so until the save derives
-    it again from the slug and the tree it holds the address as stored,
-    which is the one to redirect from. That is true of a revert too: the
-    history format keeps the current address path (`catalog.history`).
-    """
-    url_path_before = category.url_path
-    category.save()
-    category_redirect_on_path_change(url_path_before=url_path_before, category=category)
+def node_create(*, node: AddressNode, parent: AddressNode | None) -> AddressNode:
+    """Put a new, unsaved category or page into its tree, under `parent` or on
+    top."""
+    manager = type(node)._default_manager
+    if parent is None:
+        return manager.add_root(instance=node)
+    return manager.add_child(parent, instance=node)
 
 
 @transaction.atomic
-def category_move(*, category: Category, target: Category | None, pos: str) -> None:
-    """Move a category with its subtree, keeping every address path right.
+def node_save(*, node: AddressNode) -> None:
+    """Save a changed category or page; its old address and its subtree's
+    lead on.
+
+    `node.url_path` is not edited by hand, so until the save derives it
+    again from the slug and the tree it holds the address as stored, which
+    is the one to redirect from. That is true of a revert too: the history
+    format keeps the current address path (`catalog.history`).
+    """
+    url_path_before = node.url_path
+    node.save()
+    node_redirect_on_path_change(url_path_before=url_path_before, node=node)
+
+
+@transaction.atomic
+def node_move(*, node: AddressNode, target: AddressNode | None, pos: str) -> None:
+    """Move a category or page with its subtree, keeping every address path
+    right.
 
     `pos` takes treebeard's positions ("first-child", "last-child",
     "left", "right", "sorted-child"...); a `target` of None makes the
-    category the last top-level one.
+    node the last top-level one.
     """
+    manager = type(node)._default_manager
     if target is None:
-        target = Category.objects.get_last_root_node()
+        target = manager.get_last_root_node()
         pos = "right"
-    Category.objects.move(category, target, pos)
+    manager.move(node, target, pos)
     # treebeard moves with raw updates of `path`; saving again derives the
     # new address path and hands it down to the subtree.
-    category.refresh_from_db()
-    url_path_before = category.url_path
-    category.save(update_fields=["url_path", "updated_at"])
-    category_redirect_on_path_change(url_path_before=url_path_before, category=category)
+    node.refresh_from_db()
+    url_path_before = node.url_path
+    node.save(update_fields=["url_path", "updated_at"])
+    node_redirect_on_path_change(url_path_before=url_path_before, node=node)
 
 
 @transaction.atomic
@@ -215,7 +221,7 @@ def product_price_change(*, products: QuerySet, percent: Decimal, user) -> int:
     return len(changed)
 
 
-def product_image_renditions(*, image: ProductImage) -> dict:
+def picture_renditions(*, image: ProductImage) -> dict:
     """Make the image's renditions where missing; return what pages need of them.
 
     The result is what `ProductImage.renditions` holds: the source file's
@@ -241,7 +247,7 @@ def product_image_renditions(*, image: ProductImage) -> dict:
     return data
 
 
-def product_image_renditions_store(*, image: ProductImage) -> None:
+def picture_renditions_store(*, image: ProductImage) -> None:
     """Make a saved image's renditions where missing and record them on its row.
 
     Every path that saves an image calls this once the image is saved, so
@@ -249,7 +255,7 @@ def product_image_renditions_store(*, image: ProductImage) -> None:
     (rather than updated) so that a history revision being recorded holds
     the renditions too, and a revert brings them back with the image.
     """
-    image.renditions = product_image_renditions(image=image)
+    image.renditions = picture_renditions(image=image)
     image.save(update_fields=["renditions"])
 
 
@@ -272,6 +278,6 @@ def product_image_add(
     image.full_clean(exclude=["image", "product"])
     with product_changes_recorded(ids=[product.pk]):
         image.save()
-        product_image_renditions_store(image=image)
+        picture_renditions_store(image=image)
         product.save(update_fields=["updated_at"])
     return image

@@ -1,7 +1,3 @@
-from django.conf import settings
-from django.contrib.admin.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
-from django.contrib.flatpages.models import FlatPage
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Page, Paginator
@@ -95,35 +91,17 @@ class CategorySitemap(SiteSitemap):
         return category.updated_at
 
 
-class PageSitemap(SiteSitemap):
-    changefreq = "monthly"
-    priority = 0.4
-
-    def items(self) -> list[FlatPage]:
-        # Flat pages keep no change time of their own; the admin's log of
-        # changes does, so the last logged change is the page's last change.
-        content_type = ContentType.objects.get_for_model(FlatPage)
-        self.changed = dict(
-            LogEntry.objects.filter(content_type=content_type)
-            .values("object_id")
-            .annotate(last=Max("action_time"))
-            .values_list("object_id", "last")
-        )
-        return list(
-            FlatPage.objects.filter(
-                registration_required=False, sites__id=settings.SITE_ID
-            ).order_by("url")
-        )
-
-    def lastmod(self, page: FlatPage):
-        return self.changed.get(str(page.pk))
-
-
-SITEMAPS = {
+# The sections, in the index's order. Other apps add theirs at start-up
+# (`sitemap_section_add`): the catalog imports no other app.
+SITEMAPS: dict[str, type[SiteSitemap]] = {
     "products": ProductSitemap,
     "categories": CategorySitemap,
-    "pages": PageSitemap,
 }
+
+
+def sitemap_section_add(section: str, sitemap: type[SiteSitemap]) -> None:
+    """List `sitemap`'s addresses in the sitemap, as section `section`."""
+    SITEMAPS[section] = sitemap
 
 
 def _sitemaps(request: HttpRequest) -> dict[str, SiteSitemap]:

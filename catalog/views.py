@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import patch_cache_control
 
 from catalog import previews, redirects, seo
+from catalog import search as catalog_search
 from catalog.listing import (
     SORTS,
     listing_page_params,
@@ -20,22 +21,10 @@ from catalog.selectors import (
     category_choices,
     category_lineage,
     category_lineage_and_children,
-    home_products,
     related_products,
-    top_categories,
 )
 from config.pagecache import public_page
 from config.siteurl import site_url
-
-
-@public_page
-def home(request: HttpRequest) -> HttpResponse:
-    featured, newest = home_products()
-    return render(
-        request,
-        "catalog/home.html",
-        {"featured": featured, "categories": top_categories(), "newest": newest},
-    )
 
 
 def _list_context(listing, **extra) -> dict:
@@ -61,8 +50,16 @@ def search(request: HttpRequest) -> HttpResponse:
     suggestions = []
     if listing.values.get("q") and not listing.products:
         suggestions = categories_matching(listing.terms)
+    # Pages and other apps' results are listed once, above the first page
+    # of products.
+    groups = (
+        [] if listing.page.number > 1 else catalog_search.result_groups(listing.terms)
+    )
     context = _list_context(
-        listing, category_choices=category_choices(), suggestions=suggestions
+        listing,
+        category_choices=category_choices(),
+        suggestions=suggestions,
+        result_groups=groups,
     )
     return render(request, "catalog/search.html", context)
 
@@ -72,12 +69,7 @@ def category_detail(request: HttpRequest, url_path: str) -> HttpResponse:
     url_path = url_path.strip("/")
     category = Category.objects.filter(url_path=url_path).first()
     if category is None:
-        target = redirects.category_redirect_target(url_path)
-        if target and Category.objects.filter(url_path=target).exists():
-            return HttpResponsePermanentRedirect(
-                Category(url_path=target).get_absolute_url()
-            )
-        raise Http404("No such category.")
+        return redirects.node_redirect(Category, url_path)
     lineage, children = category_lineage_and_children(category)
     listing = product_listing(request.GET, category=category)
     context = _list_context(
@@ -88,11 +80,6 @@ def category_detail(request: HttpRequest, url_path: str) -> HttpResponse:
         canonical_url=site_url(request, category.get_absolute_url()),
     )
     return render(request, "catalog/category_detail.html", context)
-
-
-def _staff_may_preview(request: HttpRequest) -> bool:
-    user = request.user
-    return user.is_active and user.is_staff and user.has_perm("catalog.view_product")
 
 
 # A share-preview link shows a draft to whoever holds it: never cached.
@@ -107,11 +94,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
             )
         raise Http404("No such product.")
     is_visible = product.is_visible
-    if (
-        not is_visible
-        and not _staff_may_preview(request)
-        and not previews.preview_allowed(request, product)
-    ):
+    if not is_visible and not previews.preview_permitted(request, product):
         raise Http404("No such product.")
     lineage = category_lineage(product.category)
     response = render(

@@ -31,7 +31,7 @@ def media_cache_control(name: str) -> str:
     """How long browsers and CDNs may keep a media file without asking.
 
     A rendition's name is made from its image's name, which is random for
-    every upload (catalog.models.product_image_path), so a rendition never
+    every upload (catalog.models.picture_path), so a rendition never
     changes under its name: a year, immutable. Other files, a day.
     """
     if name.startswith(f"{settings.IMAGEKIT_CACHEFILE_DIR}/"):

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import environ
-from csp.constants import NONE, SELF
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.headers import media_origins
@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "accounts",
     "backups",
     "catalog",
+    "content",
+    "content_editor",
     "imagekit",
     "allauth",
     "allauth.account",
@@ -409,14 +411,17 @@ SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=not _media_bucket)
 
 # Content security policy (django-csp), sent with every response. Nothing
 # inline runs or styles a page: scripts and stylesheets come from our own
-# static files, so no page needs a nonce and cached pages can be shared.
+# static files, so no public page needs a nonce and cached pages can be
+# shared. The one inline script is the page editor's import map (a JSON map
+# of module names to our static files, django-content-editor), which carries
+# a nonce; the header names a nonce only on a response that used one.
 # data: images are the TOTP set-up page's QR code; they cannot run script.
 # Uploads served from another origin (MEDIA_URL absolute, e.g. a bucket)
 # join img-src.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [NONE],
-        "script-src": [SELF],
+        "script-src": [SELF, NONCE],
         "style-src": [SELF],
         "img-src": [SELF, "data:", *(MEDIA_ORIGINS or media_origins(MEDIA_URL))],
         # The admin's autocomplete fields fetch their choices.

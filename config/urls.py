@@ -1,13 +1,11 @@
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.flatpages.views import flatpage
 from django.urls import include, path, re_path
 
 from catalog import sitemaps
 from config import views
 from config.cspreport import csp_report
-from config.pagecache import public_page
 
 admin.autodiscover()
 admin.site.site_header = f"{settings.SITE_NAME} administration"
@@ -23,10 +21,6 @@ handler404 = "api.errors.page_not_found"
 # allauth answers its rate limits through the URLconf's handler429.
 handler429 = "config.ratelimits.rate_limited"
 
-
-# Other apps' views that are public pages.
-public_page(flatpage)
-
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
@@ -36,10 +30,10 @@ urlpatterns = [
     path(settings.DJANGO_ADMIN_URL, admin.site.urls),
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
     path("sitemap-<section>.xml", sitemaps.sitemap_section, name="sitemap-section"),
-    path("pages/", include("django.contrib.flatpages.urls")),
     path("api/", include("api.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("", include("content.urls")),
     path("", include("catalog.urls")),
 ]
 

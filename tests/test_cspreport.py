@@ -96,7 +96,7 @@ def test_a_large_report_is_refused_unread(client, csp_lines):
     assert csp_lines() == []
 
 
-def test_only_post_is_accepted(client):
+def test_only_post_is_accepted(client, db):
     assert client.get(URL).status_code == 405
 
 

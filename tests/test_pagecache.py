@@ -149,7 +149,7 @@ def test_a_signed_in_visitor_gets_their_own_page_and_never_anothers(catalog):
 
 def test_a_share_preview_link_is_never_answered_from_the_cache(client, catalog):
     draft = make_product(name="Secret Sofa", slug="secret-sofa", status="draft")
-    link = previews.preview_link_create(product=draft, user=None)
+    link = previews.preview_link_create(subject=draft, user=None)
     url = previews.preview_link_url(link)
 
     assert client.get("/products/secret-sofa/").status_code == 404

@@ -88,7 +88,7 @@ def test_no_canonical_is_claimed_over_plain_http(client, contact):
     assert "Canonical" not in _fields(client.get(URL))
 
 
-def test_the_file_is_only_read(client, contact):
+def test_the_file_is_only_read(client, contact, db):
     response = client.post(URL)
 
     assert response.status_code == 405

@@ -247,7 +247,7 @@ class Migration(migrations.Migration):
                     models.ImageField(
                         height_field="height",
                         help_text="JPEG, PNG or WebP. Smaller sizes are made on upload.",
-                        upload_to=catalog.models.product_image_path,
+                        upload_to=catalog.models.picture_path,
                         validators=[catalog.images.validate_product_image],
                         verbose_name="image",
                         width_field="width",

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             field=catalog.images.ProductImageField(
                 height_field="height",
                 help_text="A still JPEG, PNG or WebP. It is stored encoded again, without its metadata, and smaller sizes are made from it.",
-                upload_to=catalog.models.product_image_path,
+                upload_to=catalog.models.picture_path,
                 validators=[catalog.images.validate_product_image],
                 verbose_name="image",
                 width_field="width",

@@ -14,7 +14,7 @@ def renditions_record(apps, schema_editor) -> None:
     # fields, so the historical model has none: the app's own model and
     # service compute the data, exactly as an upload does.
     from catalog.models import ProductImage as CurrentProductImage
-    from catalog.services import product_image_renditions
+    from catalog.services import picture_renditions
 
     ProductImage = apps.get_model("catalog", "ProductImage")
     names = (
@@ -26,7 +26,7 @@ def renditions_record(apps, schema_editor) -> None:
     for name in names.iterator():
         if not name or not default_storage.exists(name):
             continue
-        data = product_image_renditions(image=CurrentProductImage(image=name))
+        data = picture_renditions(image=CurrentProductImage(image=name))
         ProductImage.objects.using(schema_editor.connection.alias).filter(
             image=name
         ).update(renditions=data)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from catalog.demo import demo_image_bytes
 from catalog.models import Category, Product, ProductImage
-from catalog.services import product_image_renditions_store
+from catalog.services import picture_renditions_store
 
 _numbers = itertools.count(1)
 
@@ -47,7 +47,7 @@ def make_image(
     image.image.save(
         "test.jpg", ContentFile(demo_image_bytes(seed=seed, size=size), name="test.jpg")
     )
-    product_image_renditions_store(image=image)
+    picture_renditions_store(image=image)
     return image
 
 

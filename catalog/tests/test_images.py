@@ -20,7 +20,7 @@ from PIL import Image, ImageFile
 from catalog import demo
 from catalog.admin import THUMBNAIL_WIDTH
 from catalog.images import image_upload_clean, validate_product_image
-from catalog.models import ProductImage, product_image_path
+from catalog.models import ProductImage, picture_path
 from catalog.tests.factories import make_image, make_product
 from catalog.tests.imagefiles import (
     HTML,
@@ -67,7 +67,7 @@ def test_files_over_the_size_limit_are_refused(settings):
 
 
 def test_uploaded_file_names_are_made_by_the_server():
-    name = product_image_path(None, "../../etc/My Photo.JPG")
+    name = picture_path(None, "../../etc/My Photo.JPG")
 
     assert name.startswith("products/")
     assert name.endswith(".jpg")
@@ -78,7 +78,7 @@ def test_uploaded_file_names_are_made_by_the_server():
 @pytest.mark.parametrize("name", ["page.pdf", "page.html", "photo.jpeg", "photo"])
 def test_a_name_image_upload_clean_does_not_make_is_never_stored(name):
     with pytest.raises(ValueError, match="clean uploads first"):
-        product_image_path(None, name)
+        picture_path(None, name)
 
 
 @pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.models import Category, Product
-from catalog.services import category_move
+from catalog.services import node_move
 from catalog.tests.factories import make_category, make_image, make_product
 
 pytestmark = pytest.mark.django_db
@@ -164,7 +164,7 @@ def test_moving_a_category_moves_the_addresses_of_its_subtree():
     lamps = make_category(slug="lamps", parent=furniture)
     make_category(slug="desk-lamps", parent=lamps)
 
-    category_move(category=lamps, target=lighting, pos="last-child")
+    node_move(node=lamps, target=lighting, pos="last-child")
 
     paths = set(Category.objects.values_list("url_path", flat=True))
     assert paths == {

@@ -20,7 +20,7 @@ def draft() -> Product:
 def test_a_share_link_shows_a_draft_to_anonymous_visitors_without_caching(
     client, draft
 ):
-    link = previews.preview_link_create(product=draft, user=None)
+    link = previews.preview_link_create(subject=draft, user=None)
 
     response = client.get(previews.preview_link_url(link))
 
@@ -39,7 +39,7 @@ def test_without_a_link_the_draft_is_a_404(client, draft):
 
 
 def test_a_link_expires_after_seven_days_by_default(client, draft, settings):
-    link = previews.preview_link_create(product=draft, user=None)
+    link = previews.preview_link_create(subject=draft, user=None)
     assert settings.CATALOG_PREVIEW_LINK_DAYS == 7
     assert link.expires_at - timezone.now() > timedelta(days=6, hours=23)
 
@@ -50,7 +50,7 @@ def test_a_link_expires_after_seven_days_by_default(client, draft, settings):
 
 
 def test_an_old_signature_fails_even_if_the_row_was_extended(client, draft, settings):
-    link = previews.preview_link_create(product=draft, user=None)
+    link = previews.preview_link_create(subject=draft, user=None)
     url = previews.preview_link_url(link)
     settings.CATALOG_PREVIEW_LINK_DAYS = 0
 
@@ -58,7 +58,7 @@ def test_an_old_signature_fails_even_if_the_row_was_extended(client, draft, sett
 
 
 def test_a_revoked_link_stops_working(client, draft):
-    link = previews.preview_link_create(product=draft, user=None)
+    link = previews.preview_link_create(subject=draft, user=None)
     url = previews.preview_link_url(link)
     assert client.get(url).status_code == 200
 
@@ -69,7 +69,7 @@ def test_a_revoked_link_stops_working(client, draft):
 
 def test_a_tampered_or_foreign_link_is_a_404(client, draft):
     other = make_product(status=Product.Status.DRAFT)
-    link = previews.preview_link_create(product=other, user=None)
+    link = previews.preview_link_create(subject=other, user=None)
     token = previews.preview_link_url(link).split("?preview=")[1]
 
     assert client.get(f"{draft.get_absolute_url()}?preview={token}").status_code == 404

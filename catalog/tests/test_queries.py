@@ -13,7 +13,16 @@ from catalog.tests.factories import make_category, make_image, make_product
 from config import sitecache
 
 pytestmark = pytest.mark.django_db
-BUDGET = 6
+# One of them reads the header and footer menus (content.menus), cached after.
+BUDGET = 7
+# The search page also looks for pages (content.search): one query, and one
+# more to mark the words in the pages it found.
+SEARCH_BUDGET = BUDGET + 2
+# Content pages (the home page, /pages/...) read one query per kind of block
+# (django-content-editor's layout: a table per kind) and two per product
+# grid; the home page's count is fixed at this, whatever the catalog's size.
+CONTENT_BUDGET = 17
+CONTENT_PAGES = ("/", "/pages/about/")
 # The sitemap index reads each section's last change and number of pages
 # (11 queries at any size); crawlers get it from the cache, rebuilt once
 # after a catalog change, so it is held to a fixed count, not to BUDGET.
@@ -24,12 +33,28 @@ def _catalog(size: int) -> dict:
     root = make_category(name="Lighting", slug=f"lighting-{size}")
     leaf = make_category(name="Lamps", slug=f"lamps-{size}", parent=root)
     products = []
+    # One stored picture, shared as the demo shares its pictures: making
+    # renditions for every image took most of these tests' time.
+    picture = None
     for number in range(size):
         product = make_product(
             name=f"Oak lamp {size}-{number}", category=leaf, featured=True
         )
         for position in range(2):
-            make_image(product=product, position=position, size=(400, 300))
+            if picture is None:
+                picture = make_image(
+                    product=product, position=position, size=(400, 300)
+                )
+                continue
+            ProductImage.objects.create(
+                product=product,
+                position=position,
+                image=picture.image.name,
+                width=picture.width,
+                height=picture.height,
+                renditions=picture.renditions,
+                alt_text=f"{product.name}, view {position + 1}",
+            )
         products.append(product)
     return {"root": root, "leaf": leaf, "product": products[0]}
 
@@ -46,6 +71,12 @@ def _urls(catalog: dict) -> list[str]:
     ]
 
 
+def _budget(url: str) -> int:
+    if url in CONTENT_PAGES:
+        return CONTENT_BUDGET
+    return SEARCH_BUDGET if url.startswith("/search/") else BUDGET
+
+
 def _count(client, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
@@ -57,7 +88,7 @@ def _count(client, url: str) -> int:
 def test_each_page_stays_within_its_query_budget_with_a_cold_cache(client, page):
     url = _urls(_catalog(30))[page]
 
-    assert _count(client, url) <= BUDGET
+    assert _count(client, url) <= _budget(url)
 
 
 def test_query_counts_do_not_grow_with_the_catalog(client):
@@ -100,8 +131,8 @@ def _seeded_urls() -> list[str]:
     ]
 
 
-def _seeded_counts(client, products: int) -> list[tuple[bool, int]]:
-    """Whether each page is held to BUDGET, and its queries with cold caches."""
+def _seeded_counts(client, products: int) -> list[tuple[str, int]]:
+    """Each page's address and its queries with cold caches."""
     seed.seed_catalog(products=products)
     counts = []
     for url in _seeded_urls():
@@ -109,7 +140,7 @@ def _seeded_counts(client, products: int) -> list[tuple[bool, int]]:
         # Django keeps these for the life of the process.
         Site.objects.clear_cache()
         ContentType.objects.clear_cache()
-        counts.append((url != SITEMAP_INDEX, _count(client, url)))
+        counts.append((url, _count(client, url)))
     return counts
 
 
@@ -125,5 +156,5 @@ def test_seeded_catalogs_of_ten_and_ten_thousand_products_cost_the_same_queries(
     Category.objects.all().delete()
     large = _seeded_counts(client, 10_000)
 
-    assert large == small
-    assert all(count <= BUDGET for budgeted, count in small if budgeted)
+    assert [count for _, count in large] == [count for _, count in small]
+    assert all(count <= _budget(url) for url, count in small if url != SITEMAP_INDEX)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from reversion.models import Version
 
 from catalog.models import Product, SlugRedirect
-from catalog.services import category_move, category_save, product_save
+from catalog.services import node_move, node_save, product_save
 from catalog.tests.adminforms import admin_form_data
 from catalog.tests.factories import make_category, make_product
 
@@ -64,7 +64,7 @@ def test_renaming_a_category_redirects_it_and_its_subtree(client):
     lamps = make_category(name="Lamps", slug="lamps", parent=home)
     make_category(name="Desk", slug="desk", parent=lamps)
     lamps.slug = "lights"
-    category_save(category=lamps)
+    node_save(node=lamps)
 
     response = client.get("/categories/home/lamps/")
     below = client.get("/categories/home/lamps/desk/")
@@ -80,9 +80,9 @@ def test_moving_a_category_twice_redirects_in_one_hop(client):
     garden = make_category(name="Garden", slug="garden")
     office = make_category(name="Office", slug="office")
     lamps = make_category(name="Lamps", slug="lamps", parent=home)
-    category_move(category=lamps, target=garden, pos="last-child")
+    node_move(node=lamps, target=garden, pos="last-child")
     lamps.refresh_from_db()
-    category_move(category=lamps, target=office, pos="last-child")
+    node_move(node=lamps, target=office, pos="last-child")
 
     for old in ("home/lamps", "garden/lamps"):
         response = client.get(f"/categories/{old}/")

@@ -6,7 +6,6 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 import pytest
-from django.contrib.flatpages.models import FlatPage
 
 from catalog.models import Product
 from catalog.sitemaps import ProductSitemap
@@ -179,33 +178,16 @@ def test_product_sitemap_pages_each_hold_a_block_of_ids(client, monkeypatch):
     assert client.get("/sitemap-products.xml?p=4").status_code == 404
 
 
-def test_sitemap_lists_categories_and_flat_pages(client, product):
+def test_sitemap_lists_categories(client, product):
     categories = _sitemap_urls(client, "categories")
-    pages = _sitemap_urls(client, "pages")
 
     assert "http://testserver/categories/lighting/lamps/" in categories
-    assert set(pages) == {
-        f"http://testserver/pages{page.url}" for page in FlatPage.objects.all()
-    }
 
 
 def test_robots_txt_points_to_the_sitemap(client):
     content = client.get("/robots.txt").content.decode()
 
     assert "Sitemap: http://testserver/sitemap.xml" in content
-
-
-def test_flat_pages_render_sanitized_markdown_in_the_layout(client):
-    FlatPage.objects.filter(url="/about/").update(
-        content="We **care**.<script>alert(1)</script>"
-    )
-
-    content = client.get("/pages/about/").content.decode()
-
-    assert "<strong>care</strong>" in content
-    assert "<script>alert" not in content
-    assert 'class="site-header"' in content
-    assert 'href="/pages/terms/"' in content
 
 
 def test_sitemap_is_served_from_cache_until_the_catalog_changes(

@@ -95,9 +95,7 @@ def test_moving_products_records_the_new_category():
 def test_category_create_puts_a_category_under_its_parent():
     home = make_category(name="Home", slug="home")
 
-    rugs = services.category_create(
-        category=Category(name="Rugs", slug="rugs"), parent=home
-    )
+    rugs = services.node_create(node=Category(name="Rugs", slug="rugs"), parent=home)
 
     assert rugs.url_path == "home/rugs"
     assert services.category_subtree_products(categories=[home]).count() == 0

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0009_product_large_catalog_indexes"),
+        ("catalog", "0010_publishing_shared"),
     ]
 
     operations = [
