@@ -16,12 +16,14 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, ProtectedError, QuerySet
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from reversion.admin import VersionAdmin
+from reversion.models import Version
 
 from catalog import history, services
 from catalog.admin_publishing import (
@@ -32,6 +34,7 @@ from catalog.admin_publishing import (
 )
 from catalog.admin_trees import NodeAdminMixin, NodeChoiceField, NodeForm
 from catalog.admin_versions import VersionCompareMixin, picture_thumbnail_url
+from catalog.changes import product_changes_recorded
 from catalog.models import (
     Category,
     Product,
@@ -299,7 +302,22 @@ class ProductAdmin(
             status_before=stored.get("status", ""),
         )
 
+    def delete_model(self, request: HttpRequest, obj: Product) -> None:
+        services.product_delete(products=Product.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        services.product_delete(products=queryset)
+
     # History: revert and recover change what visitors see at once.
+
+    def recover_view(self, request, version_id, extra_context=None):
+        if request.method != "POST":
+            return super().recover_view(request, version_id, extra_context)
+        version = get_object_or_404(Version, pk=version_id)
+        # The product comes back under its old id: the change feed shows it
+        # again.
+        with product_changes_recorded(ids=[int(version.object_id)]):
+            return super().recover_view(request, version_id, extra_context)
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
         product = None

@@ -12,7 +12,9 @@ address path and redirects the one it replaces, and moves go through
 """
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
+import reversion
 from django.core.serializers.base import DeserializedObject
 from django.core.serializers.json import Deserializer as JSONDeserializer
 from django.core.serializers.json import Serializer  # noqa: F401 - the format's.
@@ -36,3 +38,16 @@ def Deserializer(stream_or_string, **options) -> Iterator[DeserializedObject]:  
             for name, value in (current or {}).items():
                 setattr(node, name, value)
         yield deserialized
+
+
+@contextmanager
+def revision_recorded(*, user, comment: str) -> Iterator[None]:
+    """Record the saves in the block as one revision by `user`, as the admin does.
+
+    For writes that do not come through the admin (the API).
+    """
+    with reversion.create_revision():
+        if user is not None and user.is_authenticated:
+            reversion.set_user(user)
+        reversion.set_comment(comment)
+        yield

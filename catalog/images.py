@@ -2,14 +2,14 @@
 
 Each upload path hands the visitor's file to `image_upload_clean`: the admin
 through `ProductImageField`'s form field (so any ModelForm on ProductImage
-gets it), `seed_demo` through `catalog.demo`, and the JSON API, when it
-comes, through the same call. The CSV import carries no images. It refuses
-anything that is not a still JPEG, PNG or WebP within the byte and pixel
-limits, and returns the picture decoded and encoded again by Pillow, named
-with the extension of the format Pillow found. Only that file is stored, so
-nothing the uploader appended or hid in metadata (HTML, scripts, GPS
-positions) reaches the media folder, and the extension a server uses to pick
-the content type is always the true one.
+gets it), `seed_demo` through `catalog.demo`, and the JSON API through
+`catalog.services.product_image_add`. The CSV import carries no images. It
+refuses anything that is not a still JPEG, PNG or WebP within the byte and
+pixel limits, and returns the picture decoded and encoded again by Pillow,
+named with the extension of the format Pillow found. Only that file is
+stored, so nothing the uploader appended or hid in metadata (HTML, scripts,
+GPS positions) reaches the media folder, and the extension a server uses to
+pick the content type is always the true one.
 """
 
 import io

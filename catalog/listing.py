@@ -147,7 +147,11 @@ def _page_number(raw: str | None) -> int:
         return 1
 
 
-def _filtered(queryset: ProductQuerySet, values: dict, category: Category | None):
+def products_filtered(
+    queryset: ProductQuerySet, values: dict, category: Category | None
+) -> ProductQuerySet:
+    """`queryset` narrowed by the list's filters: a category's subtree, a price
+    range, and stock."""
     if category is not None:
         queryset = queryset.filter(category__path__startswith=category.path)
     if "min_price" in values:
@@ -166,11 +170,22 @@ def _page(paginator: Paginator, number: int) -> Page:
         raise Http404("No such page.") from error
 
 
-def product_listing(params: QueryDict, *, category: Category | None = None) -> Listing:
+def product_listing(
+    params: QueryDict,
+    *,
+    category: Category | None = None,
+    products: ProductQuerySet | None = None,
+    per_page: int | None = None,
+    highlight: bool = True,
+) -> Listing:
     """The page of visible products that the query string asks for.
 
     `category` fixes the category (the category page); otherwise the
     `category` parameter may choose one. Both include the whole subtree.
+    `products` replaces the visible products (staff reading drafts through
+    the API), and `per_page` the site's page size. Without `highlight`
+    the search words are not marked in the results (the API does not show
+    them).
     """
     form = ProductFilterForm(params)
     values = form.valid_values()
@@ -183,9 +198,10 @@ def product_listing(params: QueryDict, *, category: Category | None = None) -> L
         # Relevance is the default order of a search and means nothing
         # without one; either way it needs no parameter.
         del values["sort"]
-    queryset = _filtered(Product.objects.visible(), values, category)
+    base = Product.objects.visible() if products is None else products
+    queryset = products_filtered(base, values, category)
     number = _page_number(params.get("page"))
-    per_page = settings.CATALOG_PAGE_SIZE
+    per_page = per_page or settings.CATALOG_PAGE_SIZE
 
     if "q" in values:
         # A query of stop words or punctuation alone matches nothing; it
@@ -201,13 +217,15 @@ def product_listing(params: QueryDict, *, category: Category | None = None) -> L
             values=values,
             form=form,
             terms=terms,
-            highlights=search.highlights(page_ids, terms),
+            highlights=search.highlights(page_ids, terms) if highlight else {},
             capped=len(ids) >= search.CANDIDATE_LIMIT,
         )
 
     order = SORTS[values.get("sort", "newest")][1]
     filters = sorted((k, str(v)) for k, v in values.items() if k != "sort")
-    key_source = repr((filters, category.pk if category else None))
+    key_source = repr(
+        (filters, category.pk if category else None, products is None, per_page)
+    )
     count_key = "count:" + hashlib.sha256(key_source.encode()).hexdigest()[:32]
     paginator = CountCachingPaginator(
         queryset.with_cards().order_by(*order), per_page, count_key=count_key

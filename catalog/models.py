@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from imagekit.models import ImageSpecField
 from pilkit.processors import ResizeToFit
 
@@ -363,3 +364,34 @@ class ProductPreviewLink(PreviewLink):
 
     class Meta(PreviewLink.Meta):
         pass
+
+
+class ProductChange(models.Model):
+    """A write that changed what visitors see of a product.
+
+    The API's change feed (`catalog.changes`) lists these together with the
+    moments the clock shows or hides a scheduled product, which need no row.
+    Writes that leave a product hidden before and after record nothing. The
+    product is named by its id, not a foreign key, so that a deletion's row
+    outlives the product.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        SHOWN = "shown", "Shown"
+        HIDDEN = "hidden", "Hidden"
+        DELETED = "deleted", "Deleted"
+
+    product_id = models.BigIntegerField("product id")
+    slug = models.SlugField("slug", max_length=200, db_index=False)
+    kind = models.CharField("what happened", max_length=10, choices=Kind.choices)
+    recorded_at = models.DateTimeField("recorded", default=timezone.now)
+
+    class Meta:
+        verbose_name = "product change"
+        verbose_name_plural = "product changes"
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.slug} {self.kind}"

@@ -8,6 +8,7 @@ from django.utils.encoding import force_str
 from django.utils.html import format_html_join
 from import_export import fields, resources, widgets
 
+from catalog.changes import product_changes_recorded
 from catalog.models import Category, Product
 from catalog.redirects import product_redirect_on_slug_change
 
@@ -167,7 +168,12 @@ class ProductResource(resources.ModelResource):
             reversion.set_comment(
                 "Created by import" if is_create else "Updated by import"
             )
-            super().save_instance(instance, is_create, row, **kwargs)
+            with product_changes_recorded(
+                ids=[] if is_create else [instance.pk]
+            ) as ids:
+                super().save_instance(instance, is_create, row, **kwargs)
+                if instance.pk is not None:
+                    ids.append(instance.pk)
         slug_before, status_before = self._stored_address
         product_redirect_on_slug_change(
             slug_before=slug_before, status_before=status_before, product=instance

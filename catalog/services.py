@@ -8,9 +8,11 @@ import reversion
 from django.core.exceptions import ValidationError
 from django.core.files.images import get_image_dimensions
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
+from catalog.changes import product_changes_recorded
+from catalog.images import image_upload_clean
 from catalog.models import IMAGE_WIDTHS, Category, Product, ProductImage
 from catalog.redirects import (
     node_redirect_on_path_change,
@@ -90,10 +92,24 @@ def product_save(
     `slug_before` and `status_before` are the product as stored before
     this change; leave them empty for a new product.
     """
-    product.save()
+    with product_changes_recorded(ids=[product.pk] if product.pk else []) as ids:
+        product.save()
+        ids.append(product.pk)
     product_redirect_on_slug_change(
         slug_before=slug_before, status_before=status_before, product=product
     )
+
+
+@transaction.atomic
+def product_delete(*, products: QuerySet) -> int:
+    """Delete the products with their images; "recover deleted" brings them back.
+
+    Returns how many products were deleted.
+    """
+    ids = list(products.values_list("pk", flat=True))
+    with product_changes_recorded(ids=ids):
+        Product.objects.filter(pk__in=ids).delete()
+    return len(ids)
 
 
 @contextmanager
@@ -106,7 +122,7 @@ def product_slug_change_recorded(*, product: Product) -> Iterator[None]:
     block; its slug and status are read again from the row at the end.
     """
     slug_before, status_before = product.slug, product.status
-    with transaction.atomic():
+    with product_changes_recorded(ids=[product.pk]):
         yield
         product.refresh_from_db(fields=["slug", "status"])
         product_redirect_on_slug_change(
@@ -128,9 +144,10 @@ def _history_record(products: list[Product], *, user, comment: str) -> None:
 @transaction.atomic
 def _products_update(products: QuerySet, *, user, comment: str, **values) -> int:
     ids = list(products.values_list("pk", flat=True))
-    count = Product.objects.filter(pk__in=ids).update(
-        updated_at=timezone.now(), **values
-    )
+    with product_changes_recorded(ids=ids):
+        count = Product.objects.filter(pk__in=ids).update(
+            updated_at=timezone.now(), **values
+        )
     changed = list(Product.objects.filter(pk__in=ids))
     _history_record(changed, user=user, comment=comment)
     # A queryset update sends no signal for `sitecache.watch` to hear.
@@ -195,7 +212,8 @@ def product_price_change(*, products: QuerySet, percent: Decimal, user) -> int:
                 params={"name": product.name},
             )
         product.updated_at = now
-    Product.objects.bulk_update(changed, ["price", "updated_at"])
+    with product_changes_recorded(ids=[product.pk for product in changed]):
+        Product.objects.bulk_update(changed, ["price", "updated_at"])
     sign = "+" if percent >= 0 else ""
     _history_record(changed, user=user, comment=f"Price changed by {sign}{percent} %")
     # bulk_update sends no signal for `sitecache.watch` to hear.
@@ -239,3 +257,27 @@ def picture_renditions_store(*, image: ProductImage) -> None:
     """
     image.renditions = picture_renditions(image=image)
     image.save(update_fields=["renditions"])
+
+
+@transaction.atomic
+def product_image_add(
+    *, product: Product, file, alt_text: str, position: int | None = None
+) -> ProductImage:
+    """Add an uploaded image to a product, checked as the admin checks uploads.
+
+    Raises ValidationError, and stores nothing, when the file breaks the
+    upload rules (`catalog.images`) or the alt text is missing. The
+    product's `updated_at` moves on, since its images are part of it.
+    """
+    cleaned = image_upload_clean(file)
+    if position is None:
+        last = product.images.aggregate(last=Max("position"))["last"]
+        position = 0 if last is None else last + 1
+    image = ProductImage(product=product, alt_text=alt_text, position=position)
+    image.image = cleaned
+    image.full_clean(exclude=["image", "product"])
+    with product_changes_recorded(ids=[product.pk]):
+        image.save()
+        picture_renditions_store(image=image)
+        product.save(update_fields=["updated_at"])
+    return image

@@ -82,6 +82,11 @@ INSTALLED_APPS = [
     "axes",
     "reversion",
     "import_export",
+    "rest_framework",
+    "drf_spectacular",
+    # Swagger UI's files for /api/docs/, served as the site's static files.
+    "drf_spectacular_sidecar",
+    "api",
     # Admin modules load with the URLs (config/urls.py), not at start-up, so
     # cron commands skip importing the admin, import-export and openpyxl.
     "django.contrib.admin.apps.SimpleAdminConfig",
@@ -111,6 +116,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.headers.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything that may answer early, so that reads under /api/
+    # carry CORS headers whatever answers them (api/cors.py).
+    "api.cors.ReadOnlyCorsMiddleware",
     "config.middleware.RejectNulInPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -425,6 +433,32 @@ CONTENT_SECURITY_POLICY = {
         # Browsers report what the policy blocked (config/cspreport.py).
         "report-uri": ["/csp-report/"],
     }
+}
+
+# The JSON API (api/). Rates are "N/second", "N/minute", "N/hour" or
+# "N/day": per client address without a token, per token with one. The counts
+# live in the default cache, shared by the app servers.
+API_RATE_ANONYMOUS = env.str("API_RATE_ANONYMOUS", default="120/minute")
+API_RATE_TOKEN = env.str("API_RATE_TOKEN", default="1200/minute")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.CatalogPermissions"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.AnonymousRateThrottle",
+        "api.throttling.TokenRateThrottle",
+    ],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{SITE_NAME} API",
+    "DESCRIPTION": "The catalog as data: public reads, token writes, and a "
+    "change feed for mirrors. See README, API.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Backups (the backups app). Archives go to BACKUP_DIR, or to the storage

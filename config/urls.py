@@ -15,6 +15,9 @@ admin.site.site_title = settings.SITE_NAME
 admin.site.login = secure_admin_login(admin.site.login)
 
 handler500 = "config.errors.server_error"
+# Under /api/ these answer JSON; elsewhere Django's own pages.
+handler400 = "api.errors.bad_request"
+handler404 = "api.errors.page_not_found"
 # allauth answers its rate limits through the URLconf's handler429.
 handler429 = "config.ratelimits.rate_limited"
 
@@ -27,6 +30,7 @@ urlpatterns = [
     path(settings.DJANGO_ADMIN_URL, admin.site.urls),
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
     path("sitemap-<section>.xml", sitemaps.sitemap_section, name="sitemap-section"),
+    path("api/", include("api.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("content.urls")),
