@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "accounts",
     "backups",
     "catalog",
+    "reports",
     "imagekit",
     "allauth",
     "allauth.account",

@@ -22,7 +22,7 @@ handler429 = "config.ratelimits.rate_limited"
 
 
 # Other apps' views that are public pages.
-public_page(flatpage)
+public_page(flatpage, kind="page")
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -1,0 +1,131 @@
+"""Writes of the reports app: flushing buffered counts to the database."""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from reports import buffer, counting
+from reports.models import FlushedBatch, VisitorDigest
+
+logger = logging.getLogger(__name__)
+
+# Kinds whose key is always a label (search words may be digits only).
+LABEL_KINDS = frozenset({"search", "search-none"})
+# How long the names of flushed batches are kept: far longer than any
+# claimed batch can wait for a flush.
+LEDGER_DAYS = 7
+
+_UPSERT = (
+    "INSERT INTO reports_dailycount (day, kind, object_id, label, count) "
+    "VALUES (%s, %s, %s, %s, %s) "
+    "ON CONFLICT (kind, day, object_id, label) "
+    "DO UPDATE SET count = reports_dailycount.count + excluded.count"
+)
+
+
+@dataclass
+class FlushResult:
+    batches: int = 0
+    counts: int = 0
+    skipped: int = 0
+    visitor_days: int = 0
+
+
+def _rows(counts: dict[str, int]) -> tuple[list[tuple], list[VisitorDigest]]:
+    rows, digests = [], []
+    for name, count in counts.items():
+        day, kind, key = buffer.parse(name)
+        if kind == "visitor":
+            digests.append(VisitorDigest(day=date.fromisoformat(day), digest=key))
+        elif key.isdigit() and kind not in LABEL_KINDS:
+            rows.append((day, kind, int(key), "", count))
+        else:
+            rows.append((day, kind, 0, key, count))
+    return rows, digests
+
+
+def batch_apply(*, name: str, counts: dict[str, int]) -> bool:
+    """Add one claimed batch to the database, exactly once.
+
+    Returns False when the batch was in the database already (a flush that
+    crashed before deleting it, or another flush at the same time).
+    """
+    rows, digests = _rows(counts)
+    try:
+        with transaction.atomic():
+            # First, so that a second flush of this batch waits here for the
+            # first to commit, then fails on the name.
+            FlushedBatch.objects.create(name=name)
+            with connection.cursor() as cursor:
+                cursor.executemany(_UPSERT, rows)
+            VisitorDigest.objects.bulk_create(
+                digests, ignore_conflicts=True, batch_size=500
+            )
+    except IntegrityError:
+        if not FlushedBatch.objects.filter(name=name).exists():
+            raise
+        return False
+    return True
+
+
+def visitors_roll_up(*, before: date) -> int:
+    """Replace the digests of days before `before` by their number."""
+    days = 0
+    with transaction.atomic():
+        finished = (
+            VisitorDigest.objects.filter(day__lt=before)
+            .values("day")
+            .annotate(n=Count("id"))
+            .order_by("day")
+        )
+        rows = [(row["day"], "visitors", 0, "", row["n"]) for row in finished]
+        if rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(_UPSERT, rows)
+            VisitorDigest.objects.filter(day__lt=before).delete()
+            days = len(rows)
+    return days
+
+
+def stats_flush(*, buffer_=None) -> FlushResult:
+    """Write the buffered counts to the database and empty the buffer.
+
+    Claims the live buffer, then adds every claimed batch, this one and any
+    that an earlier flush left (it crashed, or is still running), and
+    deletes each once it is in the database.
+    """
+    current = buffer_ or buffer.current()
+    result = FlushResult()
+    current.claim()
+    for name in current.claims():
+        counts = current.read(name)
+        if batch_apply(name=name, counts=counts):
+            result.batches += 1
+            result.counts += sum(counts.values())
+        else:
+            result.skipped += 1
+        current.drop(name)
+    result.visitor_days = visitors_roll_up(before=counting.today())
+    FlushedBatch.objects.filter(
+        flushed_at__lt=timezone.now() - timedelta(days=LEDGER_DAYS)
+    ).delete()
+    return result
+
+
+def flush_at_exit() -> None:
+    """Flush this process's own buffer as it exits (local-memory cache).
+
+    Called by gunicorn's `worker_exit` hook (config/gunicorn.py); with Redis
+    the buffer outlives the process and this does nothing.
+    """
+    current = buffer.current()
+    if not current.in_process:
+        return
+    try:
+        stats_flush(buffer_=current)
+    except Exception:
+        logger.exception("Flushing the statistics at exit failed.")
