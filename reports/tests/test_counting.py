@@ -7,6 +7,8 @@ import pytest
 from django.contrib.flatpages.models import FlatPage
 from django.contrib.sites.models import Site
 from django.core import mail
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.test import Client
 
@@ -187,7 +189,7 @@ def test_two_visitors_make_two_digests_and_one_visitor_one(browser_client):
     assert VisitorDigest.objects.count() == 2
 
 
-def test_the_salt_is_random_kept_for_its_day_only_and_never_stored(settings):
+def test_the_salt_is_random_and_the_same_all_day():
     today = counting.today()
     salt = counting.salt(today)
     counting._salt_of_day = None
@@ -195,9 +197,21 @@ def test_the_salt_is_random_kept_for_its_day_only_and_never_stored(settings):
     assert counting.salt(today) == salt
     counting._salt_of_day = None
     assert counting.salt(today + timedelta(days=1)) != salt
-    counting._salt_of_day = None
-    # Yesterday's salt is gone: asking for it again makes a new one.
-    assert counting.salt(today) != salt
+
+
+def test_the_salt_is_gone_once_its_day_is_over(settings):
+    today = counting.today()
+    counting.salt(today)
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        key = cache.make_key(f"reports:salt:{today.isoformat()}")
+        ttl = cache._cache.get_client().ttl(key)
+        assert 0 < ttl <= counting._seconds_left(today)
+    else:
+        folder = settings.SITE_CACHE_VERSION_FILE.parent
+        counting._salt_of_day = None
+        counting.salt(today + timedelta(days=1))
+        assert not (folder / f"visitor-salt-{today.isoformat()}").exists()
 
 
 def test_a_finished_days_digests_become_one_count(browser_client):
