@@ -101,9 +101,8 @@ def line_chart(
             )
         )
     # Every part is a SafeString from format_html.
-    return format_html_join("", "{}", ((part,) for part in parts)) + format_html(
-        "</svg>"
-    )
+    parts.append(format_html("{}", SafeString("</svg>")))
+    return format_html_join("", "{}", ((part,) for part in parts))
 
 
 def spark_chart(*, chart_id: str, title: str, days: list[date], values: list[int]):
