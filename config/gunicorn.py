@@ -63,3 +63,12 @@ def when_ready(server) -> None:
         if address.startswith("http"):
             address = address.replace("://0.0.0.0:", "://127.0.0.1:", 1)
             server.log.info("Serving on %s (Ctrl-C to stop)", address)
+
+
+def worker_exit(server, worker) -> None:
+    """With the local-memory cache, a worker's statistics buffer is in its
+    own memory: write it to the database before the worker goes (a restart,
+    a reload, a stop). With Redis this does nothing (reports/buffer.py)."""
+    from reports.services import flush_at_exit
+
+    flush_at_exit()

@@ -33,6 +33,7 @@ def line_chart(
     series: list[tuple[str, list[int], str]],
     width: int = WIDTH,
     height: int = HEIGHT,
+    css_class: str = "report-chart",
 ) -> SafeString:
     """Lines of daily figures, each (name, values, css class)."""
     top = max([1, *(max(values, default=0) for _, values, _ in series)])
@@ -42,9 +43,10 @@ def line_chart(
     )
     parts = [
         format_html(
-            '<svg class="report-chart" viewBox="0 0 {} {}" role="img" '
+            '<svg class="{}" viewBox="0 0 {} {}" role="img" '
             'aria-labelledby="{}-title {}-desc" xmlns="http://www.w3.org/2000/svg">'
             '<title id="{}-title">{}</title><desc id="{}-desc">{}, {} to {}.</desc>',
+            css_class,
             width,
             height,
             chart_id,
@@ -114,4 +116,5 @@ def spark_chart(*, chart_id: str, title: str, days: list[date], values: list[int
         series=[("views", values, "series-current")],
         width=320,
         height=100,
+        css_class="report-chart report-spark",
     )
