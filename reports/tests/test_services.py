@@ -182,3 +182,31 @@ def test_concurrent_flushes_in_their_own_transactions_add_each_batch_once():
 
     assert errors == []
     assert views() == 30
+
+
+@pytest.mark.django_db
+def test_a_worker_writes_its_own_buffer_as_it_exits():
+    """With the local-memory cache, gunicorn's worker_exit hook flushes."""
+    if not buffer.current().in_process:
+        pytest.skip("a Redis buffer outlives the worker")
+    buffer.current().add([FIELD, FIELD])
+
+    services.flush_at_exit()
+
+    assert views() == 2
+
+
+@pytest.mark.django_db
+def test_a_worker_flushes_its_own_buffer_once_it_is_a_minute_old(monkeypatch):
+    from reports import receivers
+
+    memory = buffer.current()
+    if not memory.in_process:
+        pytest.skip("Redis buffers are flushed by cron")
+    receivers._add([FIELD])
+    assert views() == 0
+    monkeypatch.setattr(memory, "started", memory.started - receivers.FLUSH_SECONDS)
+
+    receivers._add([FIELD])
+
+    assert views() == 2
