@@ -264,6 +264,37 @@ def test_the_hook_sees_every_public_page_cached_or_not(client, catalog):
     ]
 
 
+def test_the_hook_names_each_page_cached_or_not_and_on_a_304(client, catalog):
+    """Views name their page (count_as or the policy's kind); a cached page
+    and a 304 keep the name."""
+    seen = []
+
+    def receiver(*, request, response, page, **kwargs):
+        seen.append((request.path, response.status_code, page))
+
+    lamp, lighting = catalog["product"], catalog["category"]
+    public_page_served.connect(receiver)
+    try:
+        etag = client.get(lamp.get_absolute_url())["ETag"]
+        client.get(lamp.get_absolute_url())
+        client.get(lamp.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+        client.get(lighting.get_absolute_url())
+        client.get("/")
+        client.get("/robots.txt")
+    finally:
+        public_page_served.disconnect(receiver)
+
+    product = ("product", str(lamp.pk))
+    assert seen == [
+        (lamp.get_absolute_url(), 200, product),
+        (lamp.get_absolute_url(), 200, product),
+        (lamp.get_absolute_url(), 304, product),
+        (lighting.get_absolute_url(), 200, ("category", str(lighting.pk))),
+        ("/", 200, ("home", "/")),
+        ("/robots.txt", 200, None),
+    ]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_many_requests_missing_the_same_page_render_it_once(live_server, settings):
     """The others wait for the one rendering the page, not render it again."""
