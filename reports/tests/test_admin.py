@@ -240,3 +240,13 @@ def test_a_product_page_without_the_permission_has_no_figures(figures):
 
     assert "Views over the last 30 days" in client.get(url).content.decode()
     assert "Views over the last 30 days" not in client_without.get(url).content.decode()
+
+
+def test_the_page_reads_a_fixed_number_of_queries(
+    figures, django_assert_max_num_queries
+):
+    client = staff_client("viewer@example.com", group="Viewers")
+    client.get(URL)
+
+    with django_assert_max_num_queries(28):
+        assert client.get(URL, {"days": 365}).status_code == 200
