@@ -19,9 +19,11 @@ with counting and the same page with the counting receiver disconnected.
 It prints the median time per request of each, the overhead per counted
 request, and both pages' ratio to the floor.
 
-`--timings` times each report (reports/selectors.py) and the whole admin
-reports page's queries for the last 7, 30, 90 and 365 days and for three
-years, as the median of 5 runs after one to warm up.
+`--timings` times each report (reports/selectors.py) computed from the
+daily counts, then all of the reports page's figures computed, and read
+from the cache as `flush_stats` leaves them, for the last 7, 30, 90 and 365
+days and for three years, as the median of 5 runs after one to warm up;
+and what `flush_stats`' refresh of the standard periods costs.
 """
 
 import argparse
@@ -198,7 +200,10 @@ def _timed(function, runs: int = 5) -> float:
 
 
 def timings() -> None:
+    from django.core.cache import cache
+
     from reports.admin import report_tables
+    from reports.services import reports_refresh
     from reports.models import DailyCount
 
     rows = DailyCount.objects.count()
@@ -226,11 +231,27 @@ def timings() -> None:
             for period in periods.values()
         ]
         print(f"| {name} | " + " | ".join(cells) + " |")
+
+    def cold(period):
+        selectors.counts_changed()
+        cache.clear()
+        report_tables(period)
+
+    cells = [f"{_timed(lambda p=p: cold(p)) * 1000:.0f}" for p in periods.values()]
+    print("| the page's reports, computed | " + " | ".join(cells) + " |")
     cells = [
-        f"{_timed(lambda p=period: report_tables(p)) * 1000:.0f}"
-        for period in periods.values()
+        f"{_timed(lambda p=p: report_tables(p)) * 1000:.1f}" for p in periods.values()
     ]
-    print("| the whole page (all of the above + catalog) | " + " | ".join(cells) + " |")
+    print("| the page's reports, from the cache | " + " | ".join(cells) + " |")
+
+    def refresh():
+        selectors.counts_changed()
+        reports_refresh()
+
+    print(
+        f"\nflush_stats' refresh of the four standard periods and the catalog: "
+        f"{_timed(refresh, runs=3) * 1000:.0f} ms"
+    )
     print(
         f"\nCatalog summary: {_timed(selectors.catalog_summary) * 1000:.0f} ms; "
         f"a product's 30 days: "

@@ -24,19 +24,13 @@ PERMISSION = "reports.view_reports"
 
 
 def report_tables(period: selectors.Period) -> tuple[dict, dict[str, selectors.Table]]:
-    traffic = selectors.traffic(period)
+    report = selectors.period_report(period)
     tables = [
-        traffic["table"],
-        selectors.top_products(period),
-        selectors.top_categories(period),
-        selectors.top_pages(period),
-        selectors.top_searches(period),
-        selectors.empty_searches(period),
-        selectors.accounts_weekly(period),
-        selectors.top_products(period, kind="save"),
-        *selectors.catalog_summary(),
+        report["traffic"]["table"],
+        *report["tables"],
+        *selectors.catalog_report(),
     ]
-    return traffic, {table.name: table for table in tables}
+    return report["traffic"], {table.name: table for table in tables}
 
 
 @admin.register(DailyCount)

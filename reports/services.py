@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from reports import buffer, counting
+from reports import buffer, counting, selectors
 from reports.models import FlushedBatch, VisitorDigest
 
 logger = logging.getLogger(__name__)
@@ -110,10 +110,19 @@ def stats_flush(*, buffer_=None) -> FlushResult:
             result.skipped += 1
         current.drop(name)
     result.visitor_days = visitors_roll_up(before=counting.today())
+    if result.batches or result.visitor_days:
+        selectors.counts_changed()
     FlushedBatch.objects.filter(
         flushed_at__lt=timezone.now() - timedelta(days=LEDGER_DAYS)
     ).delete()
     return result
+
+
+def reports_refresh() -> None:
+    """Compute the standard periods' reports that the cache lacks."""
+    for days in selectors.PERIODS:
+        selectors.period_report(selectors.last_days(days))
+    selectors.catalog_report()
 
 
 def flush_at_exit() -> None:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -250,3 +251,16 @@ def test_the_page_reads_a_fixed_number_of_queries(
 
     with django_assert_max_num_queries(28):
         assert client.get(URL, {"days": 365}).status_code == 200
+
+
+def test_the_page_shows_what_the_next_flush_wrote(browser_client):
+    """Reports are kept in the cache, but never past a flush that wrote."""
+    product = make_product(name="Green teapot")
+    client = staff_client("viewer@example.com", group="Viewers")
+    assert "Green teapot" not in client.get(URL).content.decode()
+
+    browser_client.get(product.get_absolute_url())
+    call_command("flush_stats", stdout=io.StringIO())
+
+    assert rows(client, "top-products")[1:] == [["Green teapot", str(product.pk), "1"]]
+    assert "Page views: <strong>1</strong>" in client.get(URL).content.decode()
