@@ -203,8 +203,8 @@ def timings() -> None:
     from django.core.cache import cache
 
     from reports.admin import report_tables
-    from reports.services import reports_refresh
     from reports.models import DailyCount
+    from reports.services import reports_refresh
 
     rows = DailyCount.objects.count()
     product = DailyCount.objects.filter(kind="product").values_list(

@@ -33,11 +33,20 @@ class DailyCount(models.Model):
         default_permissions = ()
         permissions = [("view_reports", "Can view reports")]
         constraints = [
-            # Also the index every report reads by: a kind over a range of
-            # days.
             models.UniqueConstraint(
                 fields=["kind", "day", "object_id", "label"],
                 name="reports_dailycount_once",
+            )
+        ]
+        indexes = [
+            # What the reports sum: on PostgreSQL an index-only scan over a
+            # kind's range of days reads a tenth of the table's pages (top
+            # products of 30 days: 140 ms instead of 300, bench/reports_bench).
+            # SQLite ignores the included column.
+            models.Index(
+                fields=["kind", "day", "object_id"],
+                include=["count"],
+                name="reports_dailycount_sums",
             )
         ]
 
