@@ -66,9 +66,10 @@ def when_ready(server) -> None:
 
 
 def worker_exit(server, worker) -> None:
-    """With the local-memory cache, a worker's statistics buffer is in its
-    own memory: write it to the database before the worker goes (a restart,
-    a reload, a stop). With Redis this does nothing (reports/buffer.py)."""
+    """A worker holds statistics in its own memory (reports/buffer.py): its
+    last second of page views with Redis, its buffer with the local-memory
+    cache. Write them out before the worker goes (a restart, a reload, a
+    stop)."""
     from reports.services import flush_at_exit
 
     flush_at_exit()

@@ -9,7 +9,10 @@ then records the claim's name in the transaction that adds its counts
 that two flushes read at once, is added exactly once.
 
 - With Redis the buffer is a hash that every worker of every app server
-  increments (HINCRBY), claimed with RENAME inside one Lua script.
+  increments (HINCRBY), claimed with RENAME inside one Lua script. Each
+  process gathers its views in memory (`stage`) and adds them to the hash
+  in one call once they are a second old: a call per view would cost each
+  page a round trip to Redis (0.3 to 0.6 ms on the loaded 2-core machine).
 - With the local-memory cache each process has its own buffer and flushes
   it itself (when it is a minute old or large, and when the process exits),
   since a `flush_stats` run from cron cannot see into a worker's memory.
@@ -29,7 +32,7 @@ from config.cache_backends import FAULTS
 SEPARATOR = "\t"
 
 _ADD = """
-for i = 1, #ARGV do redis.call('HINCRBY', KEYS[1], ARGV[i], 1) end
+for i = 1, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return redis.call('HLEN', KEYS[1])
 """
 
@@ -63,21 +66,25 @@ class RedisBuffer:
     def _client(self):
         return self.cache._cache.get_client(write=True)
 
-    def add(self, fields: Iterable[str]) -> int:
-        """Count each field once; return how many fields the buffer holds.
+    def add(self, fields: Iterable[str]) -> int | None:
+        """Count each field once; see `push`."""
+        return self.push(Counter(fields))
 
-        Returns 0 without counting while Redis is unreachable: the page is
-        served as usual and those views are not counted.
-        """
+    def push(self, counts: dict[str, int]) -> int | None:
+        """Add the counts, all or none; return how many fields the buffer
+        holds, or None when Redis did not answer (nothing was added)."""
+        if not counts:
+            return 0
         breaker = getattr(self.cache, "breaker", None)
         if breaker is not None and not breaker.allows_a_try():
-            return 0
+            return None
+        arguments = [part for item in counts.items() for part in item]
         try:
-            size = self._client().eval(_ADD, 1, self.live, *fields)
+            size = self._client().eval(_ADD, 1, self.live, *arguments)
         except FAULTS as error:
             if breaker is not None:
                 breaker.record_failure(error)
-            return 0
+            return None
         if breaker is not None:
             breaker.record_success()
         return int(size)
@@ -120,6 +127,17 @@ class MemoryBuffer:
                 self._live[name] += 1
             return len(self._live)
 
+    def take(self) -> Counter[str]:
+        """Empty the live buffer and return what it held."""
+        with self._lock:
+            self.started = time.monotonic()
+            taken, self._live = self._live, Counter()
+            return taken
+
+    def put_back(self, counts: Counter[str]) -> None:
+        with self._lock:
+            self._live.update(counts)
+
     def age(self) -> float:
         """Seconds since the live buffer was last claimed."""
         return time.monotonic() - self.started
@@ -147,6 +165,9 @@ class MemoryBuffer:
 
 
 _memory = MemoryBuffer()
+# With Redis: the counts of this process's last moment, sent to Redis in
+# one call about once a second rather than one call per page view.
+stage = MemoryBuffer()
 
 
 def current() -> "RedisBuffer | MemoryBuffer":

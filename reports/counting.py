@@ -14,6 +14,7 @@ import os
 import secrets
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 from crawlerdetect import CrawlerDetect
 from django.conf import settings
@@ -100,7 +101,8 @@ def salt(day: date) -> str:
 
 
 def _file_salt(day: date) -> str:
-    folder = settings.SITE_CACHE_VERSION_FILE.parent
+    # django-environ's Path, or pathlib's where tests set it.
+    folder = Path(str(settings.SITE_CACHE_VERSION_FILE)).parent
     path = folder / f"visitor-salt-{day.isoformat()}"
     with contextlib.suppress(FileNotFoundError):
         return path.read_text()

@@ -21,16 +21,24 @@ FLUSH_SIZE = 20_000
 # With the local-memory cache, each process flushes its own buffer when it
 # is this old, since cron cannot reach it.
 FLUSH_SECONDS = 60
+# With Redis, each process sends its views to the shared buffer when they
+# are this old, or this many.
+PUSH_SECONDS = 1.0
+PUSH_SIZE = 1_000
 
 
 def _add(fields: list[str]) -> None:
     current = buffer.current()
-    size = current.add(fields)
     if current.in_process:
+        size = current.add(fields)
         if size >= FLUSH_SIZE or current.age() >= FLUSH_SECONDS:
             _flush_now(current)
-    elif size >= FLUSH_SIZE and cache.add("reports:flushing", 1, timeout=60):
-        _flush_now(current)
+        return
+    size = buffer.stage.add(fields)
+    if size >= PUSH_SIZE or buffer.stage.age() >= PUSH_SECONDS:
+        size = services.stage_push(buffer_=current)
+        if size >= FLUSH_SIZE and cache.add("reports:flushing", 1, timeout=60):
+            _flush_now(current)
 
 
 def _flush_now(current) -> None:
@@ -43,9 +51,14 @@ def _flush_now(current) -> None:
 
 
 def page_served(sender, *, request, response, page=None, **kwargs) -> None:
-    if page is None or not counting.counted(request, response):
+    if page is None:
         return
-    _add(counting.view_fields(request, page))
+    try:
+        if counting.counted(request, response):
+            _add(counting.view_fields(request, page))
+    except Exception:
+        # A page is never lost for a count.
+        logger.exception("Counting a page view failed.")
 
 
 def signed_up(sender, **kwargs) -> None:

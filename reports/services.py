@@ -91,6 +91,20 @@ def visitors_roll_up(*, before: date) -> int:
     return days
 
 
+def stage_push(*, buffer_) -> int:
+    """Send this process's staged views to the shared Redis buffer.
+
+    Returns the size of the shared buffer (0 when Redis did not answer: the
+    views stay staged and go with the next push).
+    """
+    counts = buffer.stage.take()
+    size = buffer_.push(counts)
+    if size is None:
+        buffer.stage.put_back(counts)
+        return 0
+    return size
+
+
 def stats_flush(*, buffer_=None) -> FlushResult:
     """Write the buffered counts to the database and empty the buffer.
 
@@ -100,6 +114,8 @@ def stats_flush(*, buffer_=None) -> FlushResult:
     """
     current = buffer_ or buffer.current()
     result = FlushResult()
+    if not current.in_process:
+        stage_push(buffer_=current)
     current.claim()
     for name in current.claims():
         counts = current.read(name)
@@ -126,15 +142,17 @@ def reports_refresh() -> None:
 
 
 def flush_at_exit() -> None:
-    """Flush this process's own buffer as it exits (local-memory cache).
+    """Write what this process holds as it exits.
 
-    Called by gunicorn's `worker_exit` hook (config/gunicorn.py); with Redis
-    the buffer outlives the process and this does nothing.
+    Called by gunicorn's `worker_exit` hook (config/gunicorn.py): with the
+    local-memory cache the process's buffer goes to the database, with
+    Redis its staged views go to the shared buffer.
     """
     current = buffer.current()
-    if not current.in_process:
-        return
     try:
-        stats_flush(buffer_=current)
+        if current.in_process:
+            stats_flush(buffer_=current)
+        else:
+            stage_push(buffer_=current)
     except Exception:
         logger.exception("Flushing the statistics at exit failed.")

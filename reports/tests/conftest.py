@@ -22,11 +22,13 @@ def _clean_buffer():
     for name in memory.claims():
         memory.drop(name)
     memory.claim()
+    buffer.stage.take()
     counting._salt_of_day = None
     yield
     memory.claim()
     for name in memory.claims():
         memory.drop(name)
+    buffer.stage.take()
 
 
 @pytest.fixture(autouse=True)

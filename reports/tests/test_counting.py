@@ -258,3 +258,14 @@ def test_a_deleted_account_leaves_the_counts_and_nothing_that_points_to_it(clien
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM reports_dailycount")
         assert "gone@example.com" not in repr(cursor.fetchall())
+
+
+def test_the_salt_file_is_found_however_the_setting_names_it(settings, tmp_path):
+    """The setting is django-environ's Path in production, a str or pathlib
+    Path elsewhere."""
+    import environ
+
+    settings.SITE_CACHE_VERSION_FILE = environ.Path(str(tmp_path / "content-version"))
+
+    assert len(counting._file_salt(counting.today())) == 32
+    assert (tmp_path / f"visitor-salt-{counting.today().isoformat()}").exists()

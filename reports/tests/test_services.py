@@ -210,3 +210,41 @@ def test_a_worker_flushes_its_own_buffer_once_it_is_a_minute_old(monkeypatch):
     receivers._add([FIELD])
 
     assert views() == 2
+
+
+class _Unreachable:
+    """A Redis buffer whose server does not answer."""
+
+    in_process = False
+
+    def push(self, counts):
+        return None
+
+
+@pytest.mark.django_db
+def test_views_staged_while_redis_is_away_go_with_the_next_push():
+    buffer.stage.add([FIELD, FIELD])
+
+    assert services.stage_push(buffer_=_Unreachable()) == 0
+
+    memory = buffer.MemoryBuffer()
+    memory.push = lambda counts: memory.add(
+        [name for name, n in counts.items() for _ in range(n)]
+    )
+    memory.in_process = False
+    buffer.stage.add([FIELD])
+    services.stats_flush(buffer_=memory)
+    assert views() == 3
+
+
+@pytest.mark.django_db
+def test_a_worker_sends_its_staged_views_as_it_exits(a_buffer, monkeypatch):
+    if a_buffer.in_process:
+        pytest.skip("staging is for Redis")
+    monkeypatch.setattr(buffer, "current", lambda: a_buffer)
+    buffer.stage.add([FIELD, FIELD])
+
+    services.flush_at_exit()
+    services.stats_flush(buffer_=a_buffer)
+
+    assert views() == 2
