@@ -18,6 +18,9 @@ LABEL_KINDS = frozenset({"search", "search-none"})
 # How long the names of flushed batches are kept: far longer than any
 # claimed batch can wait for a flush.
 LEDGER_DAYS = 7
+# While Redis does not answer, a process keeps at most this many fields of
+# views to send later (some MB), then starts again from none.
+STAGE_MAX = 50_000
 
 _UPSERT = (
     "INSERT INTO reports_dailycount (day, kind, object_id, label, count) "
@@ -55,6 +58,9 @@ def batch_apply(*, name: str, counts: dict[str, int]) -> bool:
     crashed before deleting it, or another flush at the same time).
     """
     rows, digests = _rows(counts)
+    # The claim's random part: the cache's key prefix may make the whole
+    # name long.
+    name = name.rsplit(":", 1)[-1]
     try:
         with transaction.atomic():
             # First, so that a second flush of this batch waits here for the
@@ -100,7 +106,14 @@ def stage_push(*, buffer_) -> int:
     counts = buffer.stage.take()
     size = buffer_.push(counts)
     if size is None:
-        buffer.stage.put_back(counts)
+        if len(counts) < STAGE_MAX:
+            buffer.stage.put_back(counts)
+        else:
+            logger.warning(
+                "Redis has not answered for a while: %d statistics fields of "
+                "this process are dropped.",
+                len(counts),
+            )
         return 0
     return size
 
