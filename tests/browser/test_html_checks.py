@@ -282,6 +282,7 @@ def test_admin_pages_showroom_customizes_add_no_violations_of_their_own(
             f"{ADMIN}catalog/product/",
             f"{ADMIN}catalog/product/{lamp.pk}/change/",
             f"{ADMIN}catalog/category/",
+            f"{ADMIN}reports/dailycount/",
         ],
     )
 
