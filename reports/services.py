@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from reports import buffer, counting, selectors
+from reports import buffer, selectors
 from reports.models import FlushedBatch, VisitorDigest
 
 logger = logging.getLogger(__name__)
@@ -18,6 +18,8 @@ LABEL_KINDS = frozenset({"search", "search-none"})
 # How long the names of flushed batches are kept: far longer than any
 # claimed batch can wait for a flush.
 LEDGER_DAYS = 7
+# How long after midnight a day's visitor hashes become a count.
+ROLL_UP_AFTER = timedelta(minutes=10)
 # While Redis does not answer, a process keeps at most this many fields of
 # views to send later (some MB), then starts again from none.
 STAGE_MAX = 50_000
@@ -138,7 +140,10 @@ def stats_flush(*, buffer_=None) -> FlushResult:
         else:
             result.skipped += 1
         current.drop(name)
-    result.visitor_days = visitors_roll_up(before=counting.today())
+    # A day's hashes are counted once it has been over for a while, so that
+    # views a worker still held at midnight (a minute at most) are in.
+    settled = timezone.localdate(timezone.now() - ROLL_UP_AFTER)
+    result.visitor_days = visitors_roll_up(before=settled)
     if result.batches or result.visitor_days:
         selectors.counts_changed()
     FlushedBatch.objects.filter(
