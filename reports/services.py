@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from reports import buffer, selectors
+from reports.email_report import report_message
 from reports.models import FlushedBatch, VisitorDigest
 
 logger = logging.getLogger(__name__)
@@ -150,6 +151,19 @@ def stats_flush(*, buffer_=None) -> FlushResult:
         flushed_at__lt=timezone.now() - timedelta(days=LEDGER_DAYS)
     ).delete()
     return result
+
+
+def report_send(
+    *, kind: str, recipients: list[str], today: date, dry_run: bool = False
+):
+    """Build the weekly or monthly report mail, and send it unless dry_run.
+
+    Returns the message. Raises OSError when the mail server refuses it.
+    """
+    message = report_message(kind, today=today, recipients=recipients)
+    if not dry_run:
+        message.send()
+    return message
 
 
 def reports_refresh() -> None:

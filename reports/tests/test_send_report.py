@@ -99,3 +99,15 @@ def test_no_recipient_or_a_bad_address_is_a_clear_error(settings):
     with pytest.raises(CommandError, match="Not an email address"):
         call_command("send_report", "--period", "weekly", "--to", "not-an-address")
     assert mail.outbox == []
+
+
+def test_a_mail_server_that_refuses_is_a_clear_error(monkeypatch):
+    from django.core.mail import EmailMultiAlternatives
+
+    def refuse(self, fail_silently=False):
+        raise ConnectionRefusedError("connection refused")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
+
+    with pytest.raises(CommandError, match="did not take the report"):
+        call_command("send_report", "--period", "weekly", "--to", "d@example.com")

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from reports.email_report import report_message
+from reports.services import report_send
 
 
 class Command(BaseCommand):
@@ -46,18 +46,20 @@ class Command(BaseCommand):
             raise CommandError(
                 "Nobody to send the report to: give --to or set REPORT_RECIPIENTS."
             )
-        message = report_message(
-            period, today=timezone.localdate(), recipients=recipients
-        )
-        if dry_run:
-            self.stdout.write(message.body)
-            return
         try:
-            message.send()
+            message = report_send(
+                kind=period,
+                recipients=recipients,
+                today=timezone.localdate(),
+                dry_run=dry_run,
+            )
         except OSError as error:
             raise CommandError(
                 f"The mail server did not take the report: {error}"
             ) from None
+        if dry_run:
+            self.stdout.write(message.body)
+            return
         self.stdout.write(
             self.style.SUCCESS(f"Sent the {period} report to {', '.join(recipients)}.")
         )
