@@ -5,6 +5,7 @@ that starts with (kind, day), summing in the database; names of products
 and categories are read afterwards for the few rows shown.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -175,8 +176,16 @@ def top_categories(period: Period) -> Table:
     )
 
 
+# How pages counted by id are named in the reports, by kind: a function
+# from ids to {id: name}. An app whose pages are counted by id registers
+# its own (reports never imports it), e.g. in its AppConfig.ready():
+#     page_namers["page"] = lambda ids: dict(
+#         Page.objects.filter(pk__in=ids).values_list("pk", "title"))
+page_namers: dict[str, Callable[[list[int]], dict[int, str]]] = {}
+
+
 def top_pages(period: Period) -> Table:
-    """Content pages and the home page, by path."""
+    """Content pages and the home page, by path or by id."""
     rows = list(
         DailyCount.objects.filter(
             kind__in=("page", "home"), day__gte=period.start, day__lte=period.end
@@ -185,11 +194,25 @@ def top_pages(period: Period) -> Table:
         .annotate(total=Sum("count"))
         .order_by("-total", "label")[:TOP]
     )
+    names: dict[tuple[str, int], str] = {}
+    for kind in {r["kind"] for r in rows if r["object_id"]}:
+        namer = page_namers.get(kind)
+        if namer is not None:
+            ids = [r["object_id"] for r in rows if r["kind"] == kind]
+            names.update(((kind, pk), name) for pk, name in namer(ids).items())
     return Table(
         "top-pages",
         "Most viewed pages",
         ["page", "views"],
-        [[r["label"] or f"{r['kind']} {r['object_id']}", r["total"]] for r in rows],
+        [
+            [
+                r["label"]
+                or names.get((r["kind"], r["object_id"]))
+                or f"{r['kind']} {r['object_id']}",
+                r["total"],
+            ]
+            for r in rows
+        ],
     )
 
 

@@ -264,3 +264,15 @@ def test_the_page_shows_what_the_next_flush_wrote(browser_client):
 
     assert rows(client, "top-products")[1:] == [["Green teapot", str(product.pk), "1"]]
     assert "Page views: <strong>1</strong>" in client.get(URL).content.decode()
+
+
+def test_pages_counted_by_id_are_named_by_their_apps_namer(monkeypatch):
+    from reports import selectors
+
+    today = timezone.localdate()
+    count("page", today, 5, object_id=12)
+    count("page", today, 3, object_id=13)
+    monkeypatch.setitem(selectors.page_namers, "page", lambda ids: {12: "About us"})
+    client = staff_client("viewer@example.com", group="Viewers")
+
+    assert rows(client, "top-pages")[1:] == [["About us", "5"], ["page 13", "3"]]
