@@ -177,8 +177,8 @@ def top_categories(period: Period) -> Table:
 
 
 # How pages counted by id are named in the reports, by kind: a function
-# from ids to {id: name}. An app whose pages are counted by id registers
-# its own (reports never imports it), e.g. in its AppConfig.ready():
+# from ids to {id: name}, registered by reports' AppConfig.ready() for an
+# app whose pages are counted by id (that app need not know reports):
 #     page_namers["page"] = lambda ids: dict(
 #         Page.objects.filter(pk__in=ids).values_list("pk", "title"))
 page_namers: dict[str, Callable[[list[int]], dict[int, str]]] = {}
