@@ -23,7 +23,7 @@ from catalog.selectors import (
     category_lineage_and_children,
     related_products,
 )
-from config.pagecache import public_page
+from config.pagecache import count_as, public_page
 from config.siteurl import site_url
 
 
@@ -37,14 +37,18 @@ def _list_context(listing, **extra) -> dict:
     }
 
 
-@public_page(params=listing_page_params, storable=listing_page_storable)
+@public_page(
+    params=listing_page_params, storable=listing_page_storable, kind="products"
+)
 def product_list(request: HttpRequest) -> HttpResponse:
     listing = product_listing(request.GET)
     context = _list_context(listing, category_choices=category_choices())
     return render(request, "catalog/product_list.html", context)
 
 
-@public_page(params=listing_page_params, storable=listing_page_storable)
+@public_page(
+    params=listing_page_params, storable=listing_page_storable, kind="search-page"
+)
 def search(request: HttpRequest) -> HttpResponse:
     listing = product_listing(request.GET)
     suggestions = []
@@ -61,7 +65,12 @@ def search(request: HttpRequest) -> HttpResponse:
         suggestions=suggestions,
         result_groups=groups,
     )
-    return render(request, "catalog/search.html", context)
+    response = render(request, "catalog/search.html", context)
+    if listing.terms and listing.page.number == 1:
+        # A search is counted once, by its words, not again for each page.
+        term = " ".join(listing.terms)
+        count_as(response, "search" if listing.products else "search-none", term)
+    return response
 
 
 @public_page(params=listing_page_params, storable=listing_page_storable)
@@ -79,7 +88,8 @@ def category_detail(request: HttpRequest, url_path: str) -> HttpResponse:
         children=children,
         canonical_url=site_url(request, category.get_absolute_url()),
     )
-    return render(request, "catalog/category_detail.html", context)
+    response = render(request, "catalog/category_detail.html", context)
+    return count_as(response, "category", category.pk)
 
 
 # A share-preview link shows a draft to whoever holds it: never cached.
@@ -113,4 +123,6 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         # A preview must never be stored by a shared cache or indexed.
         patch_cache_control(response, private=True, no_store=True)
         response["X-Robots-Tag"] = "noindex"
+    else:
+        count_as(response, "product", product.pk)
     return response

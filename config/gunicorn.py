@@ -63,3 +63,13 @@ def when_ready(server) -> None:
         if address.startswith("http"):
             address = address.replace("://0.0.0.0:", "://127.0.0.1:", 1)
             server.log.info("Serving on %s (Ctrl-C to stop)", address)
+
+
+def worker_exit(server, worker) -> None:
+    """A worker holds statistics in its own memory (reports/buffer.py): its
+    last second of page views with Redis, its buffer with the local-memory
+    cache. Write them out before the worker goes (a restart, a reload, a
+    stop)."""
+    from reports.services import flush_at_exit
+
+    flush_at_exit()

@@ -25,7 +25,9 @@ so a cached page carries the same headers as a fresh one.
   If-None-Match and If-Modified-Since, cached or not. Pages built for one
   person carry `private, no-store`.
 - `public_page_served` is sent for every public page served, cached or
-  not: the place for anything that must see every page view.
+  not: the place for anything that must see every page view. It names the
+  page as (kind, key): what the view gave with `count_as(response, ...)`,
+  kept with the cached page, else the policy's `kind` and the path.
 - With a read replica, pages are rendered from it when it has replayed the
   last content change (config/replica.py).
 """
@@ -60,10 +62,11 @@ from django.utils.text import compress_string
 
 from config import replica, sitecache
 
-# Sent with `request`, `response` and `cached` (whether the cache answered)
-# for every public page served to anyone, including 304s and 404s. A
-# receiver runs on every page view, so it must be quick: count in the cache,
-# write to the database later.
+# Sent with `request`, `response`, `cached` (whether the cache answered) and
+# `page` (the page's (kind, key), or None when the view names none) for
+# every public page served to anyone, including 304s and 404s. A receiver
+# runs on every page view, so it must be quick: count in the cache, write to
+# the database later.
 public_page_served = Signal()
 
 # Headers that belong to one answer, not to the page.
@@ -82,6 +85,27 @@ class PublicPage:
     # Whether a rendered page may be stored, checked on a miss only: a page
     # in the cache was stored because it passed.
     storable: Callable[[QueryDict], bool] = field(default=lambda _: True)
+    # What the pages are, for counting ("home", "page"): the page is then
+    # (kind, path) unless the view names it with `count_as`.
+    kind: str = ""
+
+
+def count_as(response: HttpResponse, kind: str, key: object) -> HttpResponse:
+    """Name the page a response shows, e.g. ("product", 42), for counting.
+
+    Kept with the page in the cache, so a cached answer is named too.
+    """
+    response.counted_as = (kind, str(key))
+    return response
+
+
+def _page_named(
+    request: HttpRequest, response: HttpResponse, policy: PublicPage
+) -> tuple[str, str] | None:
+    named = getattr(response, "counted_as", None)
+    if named is None and policy.kind:
+        named = (policy.kind, request.path)
+    return named
 
 
 # Views marked with `public_page`, by function: the URLconf keeps the view
@@ -95,15 +119,16 @@ def public_page(
     params: Callable[[QueryDict], Hashable | None] | None = None,
     bypass: tuple[str, ...] = (),
     storable: Callable[[QueryDict], bool] | None = None,
+    kind: str = "",
 ):
     """Mark a view's anonymous GET and HEAD answers as cacheable.
 
     Usable bare (`@public_page`), with arguments, or on another app's view
     (`public_page(flatpage)`); the view is returned unchanged.
     `params(request.GET)` gives the normalized query parameters that change
-    the page.
+    the page. `kind` names its pages for counting (see `count_as`).
     """
-    policy = PublicPage(bypass=bypass)
+    policy = PublicPage(bypass=bypass, kind=kind)
     if params is not None:
         policy = dataclasses.replace(policy, params=params)
     if storable is not None:
@@ -123,6 +148,8 @@ class _Stored:
     # The content compressed once, when the page was stored, for the
     # clients that accept gzip; None when that would not make it smaller.
     gzipped: bytes | None = None
+    # The page's name for counting (`count_as`).
+    counted_as: tuple[str, str] | None = None
 
     def response(self, request: HttpRequest) -> HttpResponse:
         """The page, compressed for a client that accepts it.
@@ -137,6 +164,7 @@ class _Stored:
             request.META.get("HTTP_ACCEPT_ENCODING", "")
         )
         response = HttpResponse(self.gzipped if gzip else self.content)
+        response.counted_as = self.counted_as
         for name, value in self.headers:
             response[name] = value
         # Stored with the page's own length: this body may be the other one.
@@ -254,12 +282,20 @@ class PageCacheMiddleware:
         ):
             response = self._personal_marked(request, self.get_response(request))
             public_page_served.send(
-                PublicPage, request=request, response=response, cached=False
+                PublicPage,
+                request=request,
+                response=response,
+                cached=False,
+                page=_page_named(request, response, policy),
             )
             return response
         response, cached = self._public(request, policy)
         public_page_served.send(
-            PublicPage, request=request, response=response, cached=cached
+            PublicPage,
+            request=request,
+            response=response,
+            cached=cached,
+            page=_page_named(request, response, policy),
         )
         return response
 
@@ -342,7 +378,10 @@ class PageCacheMiddleware:
             if name.lower() not in _PER_RESPONSE
         ]
         stored = _Stored(
-            content=response.content, headers=headers, gzipped=_gzipped(response)
+            content=response.content,
+            headers=headers,
+            gzipped=_gzipped(response),
+            counted_as=getattr(response, "counted_as", None),
         )
         cache.set(key, stored, timeout=settings.PAGE_CACHE_SECONDS)
         _nearby.put(key, stored)
@@ -370,12 +409,15 @@ class PageCacheMiddleware:
             # only sent once that second is over, so that a later change is
             # always later than any date a client sends back.
             response["Last-Modified"] = http_date(math.ceil(last_modified))
-        return get_conditional_response(
+        answer = get_conditional_response(
             request,
             etag=response.get("ETag"),
             last_modified=last_modified,
             response=response,
         )
+        # A 304 shows the same page again, from the browser's copy.
+        answer.counted_as = getattr(response, "counted_as", None)
+        return answer
 
     @staticmethod
     def _personal_marked(request: HttpRequest, response: HttpResponse) -> HttpResponse:

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "catalog",
     "content",
     "content_editor",
+    "reports",
     "imagekit",
     "allauth",
     "allauth.account",
@@ -295,6 +296,9 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who gets the weekly or monthly report (`manage.py send_report`) when the
+# command names nobody: comma-separated addresses.
+REPORT_RECIPIENTS = env.list("REPORT_RECIPIENTS", default=[])
 
 # Behind N reverse proxies that each append to X-Forwarded-For, the client is
 # the N-th address from the right; anything further left can be forged.

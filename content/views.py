@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import patch_cache_control
 
 from catalog import previews, redirects
-from config.pagecache import public_page
+from config.pagecache import count_as, public_page
 from config.siteurl import site_url
 from content import selectors, seo
 from content.models import HOME_PATH, Page
@@ -38,6 +38,8 @@ def _page_response(request: HttpRequest, page: Page) -> HttpResponse:
         # A preview must never be stored by a shared cache or indexed.
         patch_cache_control(response, private=True, no_store=True)
         response["X-Robots-Tag"] = "noindex"
+    else:
+        count_as(response, "home" if page.is_home else "page", page.pk)
     return response
 
 

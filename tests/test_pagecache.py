@@ -21,6 +21,7 @@ from catalog import previews
 from catalog.tests.factories import make_category, make_image, make_product
 from config import sitecache
 from config.pagecache import public_page_served
+from content.models import HOME_PATH, Page
 
 pytestmark = pytest.mark.django_db
 
@@ -261,6 +262,38 @@ def test_the_hook_sees_every_public_page_cached_or_not(client, catalog):
         ("/", 200, False),
         ("/", 200, True),
         ("/products/nope/", 404, False),
+    ]
+
+
+def test_the_hook_names_each_page_cached_or_not_and_on_a_304(client, catalog):
+    """Views name their page (count_as or the policy's kind); a cached page
+    and a 304 keep the name."""
+    seen = []
+
+    def receiver(*, request, response, page, **kwargs):
+        seen.append((request.path, response.status_code, page))
+
+    lamp, lighting = catalog["product"], catalog["category"]
+    home = Page.objects.get(url_path=HOME_PATH)
+    public_page_served.connect(receiver)
+    try:
+        etag = client.get(lamp.get_absolute_url())["ETag"]
+        client.get(lamp.get_absolute_url())
+        client.get(lamp.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+        client.get(lighting.get_absolute_url())
+        client.get("/")
+        client.get("/robots.txt")
+    finally:
+        public_page_served.disconnect(receiver)
+
+    product = ("product", str(lamp.pk))
+    assert seen == [
+        (lamp.get_absolute_url(), 200, product),
+        (lamp.get_absolute_url(), 200, product),
+        (lamp.get_absolute_url(), 304, product),
+        (lighting.get_absolute_url(), 200, ("category", str(lighting.pk))),
+        ("/", 200, ("home", str(home.pk))),
+        ("/robots.txt", 200, None),
     ]
 
 

@@ -296,6 +296,7 @@ def test_admin_pages_showroom_customizes_add_no_violations_of_their_own(
             f"{ADMIN}catalog/category/",
             history,
             f"{history}compare/?from={first.pk}&to=current",
+            f"{ADMIN}reports/dailycount/",
         ],
     )
 
