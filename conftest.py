@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests."""
 
+import importlib
 import os
 from dataclasses import dataclass
 
@@ -7,6 +8,9 @@ import pytest
 from django.core.cache import cache
 
 from config.objectstorage import S3Account, backup_storage, media_storage
+
+# Staff and visitor clients (admin_client, editor_client, viewer_client...).
+pytest_plugins = ["tests.staff_clients"]
 
 # The address of the S3 service moto stands in for inside test processes;
 # moto answers for it only if told before it loads its routes.
@@ -27,6 +31,36 @@ def _media_root(settings, tmp_path):
 def _version_file(settings, tmp_path):
     """Keep the content version of tests out of the real `var` folder."""
     settings.SITE_CACHE_VERSION_FILE = tmp_path / "content-version"
+
+
+def _transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(
+        (marker and marker.kwargs.get("transaction"))
+        or {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _site_pages(request):
+    """Give transactional tests the pages the migrations made.
+
+    Such tests empty every table when they end, the home page the content
+    migrations made included, and the site is not itself without a home
+    page; the migration's own code makes it again.
+    """
+    if not _transactional(request):
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.apps import apps
+
+    from content.models import HOME_PATH, Page
+
+    if not Page.objects.filter(url_path=HOME_PATH).exists():
+        migration = importlib.import_module(
+            "content.migrations.0002_flat_pages_and_home"
+        )
+        migration.migrate_pages(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ class CatalogConfig(AppConfig):
         import reversion
         from django.contrib.sites.models import Site
 
-        from catalog import cache, history
+        from catalog import cache, history, publishing
         from catalog.models import Category, Product, ProductImage
         from config import sitecache
 
@@ -29,6 +29,7 @@ class CatalogConfig(AppConfig):
         # stale, whichever way it comes: admin form, revert, recover, import.
         # The site's domain is in the sitemap's links.
         sitecache.watch([Product, ProductImage, Category, Site])
+        publishing.schedule_follow(Product)
         sitecache.schedule_follow(cache.visibility_moments)
 
         # History: a product's versions carry its images, so "recover

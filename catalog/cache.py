@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from django.core.cache import cache
 
-from catalog.models import Product
+from catalog import publishing
 from config import sitecache
 
 T = TypeVar("T")
@@ -34,5 +34,6 @@ def cached(key: str, compute: Callable[[], T], *, timeout: int = 300) -> T:
 
 
 def visibility_moments(now: datetime) -> tuple[datetime | None, datetime | None]:
-    """When visible products last changed by the clock, and will next."""
-    return Product.objects.visibility_moments(at=now)
+    """When visible products and pages last changed by the clock, and will
+    next (every model `catalog.publishing.schedule_follow` was given)."""
+    return publishing.visibility_moments(at=now)

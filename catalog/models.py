@@ -22,7 +22,27 @@ from catalog.trees import AddressNode
 IMAGE_WIDTHS = (320, 640, 1280)
 
 
-class Category(AddressNode):
+class SearchEngineFields(models.Model):
+    """What a page tells search engines and link previews, beyond its name."""
+
+    seo_title = models.CharField(
+        "SEO title",
+        max_length=70,
+        blank=True,
+        help_text="Title for search engines; the name or title is used when empty.",
+    )
+    seo_description = models.CharField(
+        "SEO description",
+        max_length=160,
+        blank=True,
+        help_text="Summary for search engine results and link previews.",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Category(SearchEngineFields, AddressNode):
     """A node in the category tree, stored as a materialized path.
 
     The path lets one query read a whole subtree (`path__startswith`) or all
@@ -43,18 +63,6 @@ class Category(AddressNode):
         "position",
         default=0,
         help_text="Categories with lower numbers come first among their siblings.",
-    )
-    seo_title = models.CharField(
-        "SEO title",
-        max_length=70,
-        blank=True,
-        help_text="Title for search engines; the name is used when empty.",
-    )
-    seo_description = models.CharField(
-        "SEO description",
-        max_length=160,
-        blank=True,
-        help_text="Summary for search engine results.",
     )
     updated_at = models.DateTimeField("updated", auto_now=True)
 
@@ -84,7 +92,7 @@ class ProductQuerySet(PublishableQuerySet):
         return self.with_images().defer("description")
 
 
-class Product(Publishable):
+class Product(SearchEngineFields, Publishable):
     name = models.CharField("name", max_length=200)
     slug = models.SlugField(
         "slug",
@@ -122,8 +130,6 @@ class Product(Publishable):
     featured = models.BooleanField(
         "featured", default=False, help_text="Shown on the home page."
     )
-    seo_title = models.CharField("SEO title", max_length=70, blank=True)
-    seo_description = models.CharField("SEO description", max_length=160, blank=True)
     created_at = models.DateTimeField("created", auto_now_add=True)
     updated_at = models.DateTimeField("updated", auto_now=True)
 

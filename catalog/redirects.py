@@ -14,6 +14,7 @@ row no longer holds the address being replaced.
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Length, Substr
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 
 from catalog.models import Product, SlugRedirect
 from catalog.trees import AddressNode
@@ -56,8 +57,8 @@ def product_redirect_target(slug: str) -> str | None:
     )
 
 
-def node_redirect_target(kind: str, url_path: str) -> str | None:
-    """The current address path of a moved tree node or of a path below it.
+def _node_redirect_step(kind: str, url_path: str) -> str | None:
+    """Where one recorded redirect leads `url_path` or an ancestor of it.
 
     The longest recorded old path that is `url_path` or one of its
     ancestors wins, and the rest of `url_path` is kept after its new path.
@@ -75,6 +76,39 @@ def node_redirect_target(kind: str, url_path: str) -> str | None:
         return None
     old_path, new_path = row
     return new_path + url_path[len(old_path) :]
+
+
+# Renamed and then moved, a page below a renamed parent is reached through
+# two rows (the parent's, then its own); more than this many is a loop.
+MAX_STEPS = 8
+
+
+def node_redirect_target(model: type[AddressNode], url_path: str) -> str | None:
+    """The current address path of a moved category or page, or of a path
+    below one, if it leads to one that exists.
+
+    Redirect rows of a kind are kept one hop from each old path to the
+    newest, but a path below a node can need the rows of two nodes (a
+    parent renamed, then the page itself moved out of it); each is
+    followed in turn, and the visitor still gets one redirect.
+    """
+    nodes = model._default_manager
+    target = url_path
+    for _ in range(MAX_STEPS):
+        target = _node_redirect_step(model.redirect_kind, target)
+        if target is None:
+            return None
+        if nodes.filter(url_path=target).exists():
+            return target
+    return None
+
+
+def node_redirect(model: type[AddressNode], url_path: str) -> HttpResponse:
+    """The 301 from a moved category's or page's old address, or a 404."""
+    target = node_redirect_target(model, url_path)
+    if target is None:
+        raise Http404(f"No such {model._meta.verbose_name}.")
+    return HttpResponsePermanentRedirect(model(url_path=target).get_absolute_url())
 
 
 def product_redirect_on_slug_change(

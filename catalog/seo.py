@@ -42,7 +42,12 @@ def product_json_ld(
         product_data["image"] = images
     crumbs = [(category.name, category.get_absolute_url()) for category in lineage]
     crumbs.append((product.name, product.get_absolute_url()))
-    breadcrumbs = {
+    return [product_data, breadcrumb_json_ld(request, crumbs)]
+
+
+def breadcrumb_json_ld(request: HttpRequest, crumbs: list[tuple[str, str]]) -> dict:
+    """A `BreadcrumbList` of (name, address) pairs, from the top."""
+    return {
         "@context": "https://schema.org",
         "@type": "BreadcrumbList",
         "itemListElement": [
@@ -50,9 +55,8 @@ def product_json_ld(
                 "@type": "ListItem",
                 "position": position,
                 "name": name,
-                "item": absolute(url),
+                "item": site_url(request, path),
             }
-            for position, (name, url) in enumerate(crumbs, start=1)
+            for position, (name, path) in enumerate(crumbs, start=1)
         ],
     }
-    return [product_data, breadcrumbs]

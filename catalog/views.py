@@ -15,7 +15,7 @@ from catalog.listing import (
     listing_page_storable,
     product_listing,
 )
-from catalog.models import Category, Product, SlugRedirect
+from catalog.models import Category, Product
 from catalog.selectors import (
     categories_matching,
     category_choices,
@@ -69,12 +69,7 @@ def category_detail(request: HttpRequest, url_path: str) -> HttpResponse:
     url_path = url_path.strip("/")
     category = Category.objects.filter(url_path=url_path).first()
     if category is None:
-        target = redirects.node_redirect_target(SlugRedirect.Kind.CATEGORY, url_path)
-        if target and Category.objects.filter(url_path=target).exists():
-            return HttpResponsePermanentRedirect(
-                Category(url_path=target).get_absolute_url()
-            )
-        raise Http404("No such category.")
+        return redirects.node_redirect(Category, url_path)
     lineage, children = category_lineage_and_children(category)
     listing = product_listing(request.GET, category=category)
     context = _list_context(

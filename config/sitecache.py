@@ -15,8 +15,8 @@ The version lives where every process that serves pages can read it:
   folder, which a restore, `seed_demo` or another gunicorn worker can change
   and every worker reads with one `stat` call.
 
-What is visible also changes with no write at all, when a scheduled item
-reaches its `publish_at` or `unpublish_at`. Each app tells `schedule_follow()`
+What is visible also changes with no write at all, when a scheduled product
+reaches its `publish_at` or `unpublish_at`. The app tells `schedule_follow()`
 how to find those moments, and the version then also names the last one
 passed, so pages cached before it are not used after it.
 
@@ -185,7 +185,7 @@ class _CacheStamp:
 
 
 _stamps: dict[str, _FileStamp | _CacheStamp] = {}
-_schedules: list[Schedule] = []
+_schedule: Schedule | None = None
 # This process's view of the schedule: (stamp, last moment, next moment),
 # replaced whole so that threads never see parts of two.
 _schedule_state: tuple[int, datetime | None, datetime | None] | None = None
@@ -215,24 +215,9 @@ def _stamp() -> _FileStamp | _CacheStamp:
 
 
 def schedule_follow(schedule: Schedule) -> None:
-    """Make the version also follow `schedule` (called from an AppConfig).
-
-    Each app whose items appear and disappear by the clock adds its own.
-    """
-    if schedule not in _schedules:
-        _schedules.append(schedule)
-
-
-def _schedules_merged(now: datetime) -> tuple[datetime | None, datetime | None]:
-    """The last moment passed and the next to come, over every schedule."""
-    lasts, upcomings = [], []
-    for schedule in _schedules:
-        last, upcoming = schedule(now)
-        if last is not None:
-            lasts.append(last)
-        if upcoming is not None:
-            upcomings.append(upcoming)
-    return max(lasts, default=None), min(upcomings, default=None)
+    """Make the version also follow `schedule` (called from an AppConfig)."""
+    global _schedule
+    _schedule = schedule
 
 
 def _last_scheduled_moment(stamp: int, now: datetime) -> datetime | None:
@@ -243,11 +228,11 @@ def _last_scheduled_moment(stamp: int, now: datetime) -> datetime | None:
     each time a moment passes.
     """
     global _schedule_state
-    if not _schedules:
+    if _schedule is None:
         return None
     state = _schedule_state
     if state is None or state[0] != stamp or (state[2] is not None and now >= state[2]):
-        last, upcoming = _schedules_merged(now)
+        last, upcoming = _schedule(now)
         state = _schedule_state = (stamp, last, upcoming)
     return state[1]
 

@@ -22,17 +22,19 @@ class ContentConfig(AppConfig):
     def ready(self) -> None:
         import reversion
 
-        from catalog import history
+        from catalog import history, publishing
         from catalog import search as catalog_search
         from catalog import sitemaps as catalog_sitemaps
         from config import sitecache
-        from content import search, selectors, sitemaps
+        from content import search, sitemaps
         from content.models import BLOCK_RELATIONS, BLOCKS, Menu, MenuItem, Page
 
         # Every saved or deleted row that visitors can see makes cached pages
         # stale, whichever way it comes: admin form, revert, recover.
         sitecache.watch([Page, *BLOCKS, Menu, MenuItem])
-        sitecache.schedule_follow(selectors.page_visibility_moments)
+        # The clock shows and hides pages as it does products, in the same
+        # query (`catalog.cache.visibility_moments`).
+        publishing.schedule_follow(Page)
 
         # A page's versions carry its blocks, so a revert or a recovery
         # brings the page back as it was, blocks and all.

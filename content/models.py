@@ -14,7 +14,13 @@ from django.urls import reverse
 from treebeard.mp_tree import MP_NodeManager, MP_NodeQuerySet
 
 from catalog.images import ProductImageField, validate_product_image
-from catalog.models import Category, Picture, Product, picture_path
+from catalog.models import (
+    Category,
+    Picture,
+    Product,
+    SearchEngineFields,
+    picture_path,
+)
 from catalog.publishing import PreviewLink, Publishable, PublishableQuerySet
 from catalog.trees import AddressNode
 
@@ -44,7 +50,7 @@ class PageManager(MP_NodeManager.from_queryset(PageQuerySet)):
         return PageQuerySet(self.model, using=self._db).order_by("path")
 
 
-class Page(Publishable, AddressNode):
+class Page(SearchEngineFields, Publishable, AddressNode):
     redirect_kind = "page"
     upload_folder = "pages"
 
@@ -59,18 +65,6 @@ class Page(Publishable, AddressNode):
         "position",
         default=0,
         help_text="Pages with lower numbers come first among their siblings.",
-    )
-    seo_title = models.CharField(
-        "SEO title",
-        max_length=70,
-        blank=True,
-        help_text="Title for search engines; the title is used when empty.",
-    )
-    seo_description = models.CharField(
-        "SEO description",
-        max_length=160,
-        blank=True,
-        help_text="Summary for search engine results and link previews.",
     )
     share_image = ProductImageField(
         "link preview image",

@@ -1,18 +1,11 @@
 """Reads of content pages."""
 
-from datetime import datetime
-
 from content_editor.contents import contents_for_item
 from django.db.models import Q
 
 from catalog.models import Category, Product
 from catalog.selectors import top_categories
 from content.models import BLOCKS, HOME_PATH, CategoryTiles, Page, ProductGrid
-
-
-def page_visibility_moments(now: datetime) -> tuple[datetime | None, datetime | None]:
-    """When visible pages last changed by the clock, and will next."""
-    return Page.objects.visibility_moments(at=now)
 
 
 def page_for_path(url_path: str) -> Page | None:

@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest
 
+from catalog.seo import breadcrumb_json_ld
 from config.siteurl import site_url
 from content.models import Banner, ImageBlock, Page, Question
 
@@ -35,21 +36,7 @@ def page_json_ld(
         crumbs = [("Home", "/")]
         crumbs += [(parent.title, parent.get_absolute_url()) for parent in lineage]
         crumbs.append((page.title, page.get_absolute_url()))
-        data.append(
-            {
-                "@context": "https://schema.org",
-                "@type": "BreadcrumbList",
-                "itemListElement": [
-                    {
-                        "@type": "ListItem",
-                        "position": position,
-                        "name": name,
-                        "item": site_url(request, path),
-                    }
-                    for position, (name, path) in enumerate(crumbs, start=1)
-                ],
-            }
-        )
+        data.append(breadcrumb_json_ld(request, crumbs))
     questions = [block for block in blocks if isinstance(block, Question)]
     if questions:
         data.append(

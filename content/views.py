@@ -8,7 +8,6 @@ from django.shortcuts import render
 from django.views.decorators.cache import patch_cache_control
 
 from catalog import previews, redirects
-from catalog.models import SlugRedirect
 from config.pagecache import public_page
 from config.siteurl import site_url
 from content import selectors, seo
@@ -58,10 +57,5 @@ def page(request: HttpRequest, url_path: str) -> HttpResponse:
         return HttpResponsePermanentRedirect("/")
     found = selectors.page_for_path(url_path)
     if found is None:
-        target = redirects.node_redirect_target(SlugRedirect.Kind.PAGE, url_path)
-        if target and Page.objects.filter(url_path=target).exists():
-            return HttpResponsePermanentRedirect(
-                Page(url_path=target).get_absolute_url()
-            )
-        raise Http404("No such page.")
+        return redirects.node_redirect(Page, url_path)
     return _page_response(request, found)

@@ -386,7 +386,7 @@ def test_pages_that_need_no_database_are_served_without_it(client):
     """robots.txt answers while the schedule cannot be read; nothing is kept."""
     sitecache.content_changed()  # a new version, whose schedule is read anew
     with mock.patch.object(
-        sitecache, "_schedules_merged", side_effect=OperationalError("no such table")
+        sitecache, "_schedule", side_effect=OperationalError("no such table")
     ):
         response = client.get("/robots.txt")
 

@@ -596,25 +596,6 @@ def test_a_revert_to_a_version_without_renditions_records_them_again(
     assert default_storage.url(image.renditions["webp"][0][0]) in page
 
 
-def test_flat_page_changes_are_recorded_and_revertible(admin_client):
-    from django.contrib.flatpages.models import FlatPage
-
-    page = FlatPage.objects.get(url="/about/")
-    url = reverse("admin:flatpages_flatpage_change", args=[page.pk])
-    data = admin_form_data(admin_client.get(url))
-    admin_client.post(url, {**data, "title": "About"})
-    admin_client.post(url, {**data, "title": "About the shop"})
-    first = Version.objects.get_for_object(page).last()
-    revision_url = reverse(
-        "admin:flatpages_flatpage_revision", args=[page.pk, first.pk]
-    )
-
-    admin_client.post(revision_url, admin_form_data(admin_client.get(revision_url)))
-
-    page.refresh_from_db()
-    assert page.title == "About"
-
-
 def test_category_rename_can_be_reverted_and_keeps_the_tree(admin_client):
     home = make_category(name="Home", slug="home")
     lamps = make_category(name="Lamps", slug="lamps", parent=home)
@@ -763,8 +744,6 @@ def _export_fields() -> dict:
         ("admin:catalog_product_add", 200, 403),
         ("admin:catalog_category_changelist", 200, 200),
         ("admin:catalog_category_add", 200, 403),
-        ("admin:flatpages_flatpage_changelist", 200, 200),
-        ("admin:flatpages_flatpage_add", 200, 403),
         ("admin:catalog_product_import", 200, 403),
         ("admin:catalog_product_recoverlist", 200, 403),
         ("admin:accounts_user_changelist", 403, 403),

@@ -14,7 +14,7 @@ from unittest import mock
 
 import pytest
 import reversion
-from django.contrib.flatpages.models import FlatPage
+from django.apps import apps
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -69,7 +69,7 @@ writes = st.one_of(
     st.tuples(st.just("schedule"), products, st.integers(1, 120)),
     st.tuples(st.just("time_passes"), st.integers(1, 180)),
     st.tuples(st.just("category_rename"), st.sampled_from(["Lamps", "Lights"])),
-    st.tuples(st.just("flatpage"), st.text("abc xyz", min_size=1, max_size=12)),
+    st.tuples(st.just("page_text"), st.text("abc xyz", min_size=1, max_size=12)),
     st.tuples(st.just("preview"), products),
 )
 WITH_PRODUCT = {
@@ -176,11 +176,11 @@ class Site:
             url = reverse("admin:catalog_category_change", args=[self.lamps.pk])
             data = admin_form_data(self.admin.get(url))
             self.admin.post(url, {**data, "name": args[0]})
-        elif kind == "flatpage":
-            page = FlatPage.objects.get(url="/about/")
-            url = reverse("admin:flatpages_flatpage_change", args=[page.pk])
+        elif kind == "page_text":
+            page = apps.get_model("content", "Page").objects.get(url_path="about")
+            url = reverse("admin:content_page_change", args=[page.pk])
             data = admin_form_data(self.admin.get(url))
-            self.admin.post(url, {**data, "content": args[0]})
+            self.admin.post(url, {**data, "content_richtext_set-0-text": args[0]})
         elif kind == "preview" and product:
             link = previews.preview_link_create(subject=product, user=None)
             self.preview_url = previews.preview_link_url(link)
@@ -252,7 +252,7 @@ def test_the_writes_change_what_visitors_see(admin_client):
         assert visitor.get("/products/lamp-2/").status_code == 404
         site.do(("recover",), clock)
         assert visitor.get("/products/lamp-2/").status_code == 200
-        site.do(("flatpage", "abc xyz"), clock)
+        site.do(("page_text", "abc xyz"), clock)
         assert b"abc xyz" in visitor.get("/pages/about/").content
         site.do(("import", 3, 7), clock)
         assert b"Imported 7" in visitor.get("/products/lamp-3/").content

@@ -6,7 +6,6 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 import pytest
-from django.contrib.flatpages.models import FlatPage
 
 from catalog.models import Product
 from catalog.sitemaps import ProductSitemap
@@ -189,19 +188,6 @@ def test_robots_txt_points_to_the_sitemap(client):
     content = client.get("/robots.txt").content.decode()
 
     assert "Sitemap: http://testserver/sitemap.xml" in content
-
-
-def test_flat_pages_render_sanitized_markdown_in_the_layout(client):
-    FlatPage.objects.filter(url="/about/").update(
-        content="We **care**.<script>alert(1)</script>"
-    )
-
-    content = client.get("/pages/about/").content.decode()
-
-    assert "<strong>care</strong>" in content
-    assert "<script>alert" not in content
-    assert 'class="site-header"' in content
-    assert 'href="/pages/terms/"' in content
 
 
 def test_sitemap_is_served_from_cache_until_the_catalog_changes(

@@ -14,7 +14,6 @@ import pytest
 import reversion
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.contrib.flatpages.models import FlatPage
 from django.contrib.sites.models import Site
 from reversion.models import Version
 
@@ -22,6 +21,9 @@ from accounts.models import User
 from accounts.tests.factories import totp_code
 from catalog.models import Category, Product
 from catalog.tests.factories import make_category, make_image, make_product
+from content.demo import demo_pages_fill
+from content.models import Page
+from content.tests.factories import add_text, make_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -80,25 +82,21 @@ class PolicyWatch:
         self.page.evaluate("window.__cspViolations = []")
 
 
-def _flat_pages() -> list[FlatPage]:
-    # Transactional tests empty the tables, so the site and the pages the
-    # migrations made may be gone: make them again.
+def _content_pages() -> list[Page]:
+    # Transactional tests empty the tables, so the site the migrations made
+    # may be gone: make it again. The about page gets every kind of block.
     Site.objects.clear_cache()
-    site, _ = Site.objects.get_or_create(
+    Site.objects.get_or_create(
         pk=settings.SITE_ID, defaults={"domain": "localhost", "name": "Showroom"}
     )
-    pages = []
-    for url, title in [
-        ("/about/", "About"),
-        ("/contact/", "Contact"),
-        ("/terms/", "Terms"),
-    ]:
-        page, _ = FlatPage.objects.get_or_create(
-            url=url, defaults={"title": title, "content": f"**{title}** of the shop."}
-        )
-        page.sites.add(site)
-        pages.append(page)
-    return pages
+    # The first transactional test still finds the migrations' pages.
+    Page.objects.exclude(url_path="home").delete()
+    about = make_page(title="About", slug="about")
+    add_text(about, "**About** the shop.")
+    demo_pages_fill()
+    contact = make_page(title="Contact", slug="contact")
+    add_text(contact, "**Contact** the shop.")
+    return [about, contact, Page.objects.get(url_path="home")]
 
 
 def _catalog():
@@ -141,7 +139,7 @@ def _sign_in(page, email: str) -> None:
 
 def test_public_pages_break_no_rule_of_the_policy(page):
     lamp = _catalog()
-    flat_pages = _flat_pages()
+    content_pages = _content_pages()
     watch = PolicyWatch(page)
 
     for path in [
@@ -154,7 +152,7 @@ def test_public_pages_break_no_rule_of_the_policy(page):
         lamp.get_absolute_url(),
         "/search/?q=lamp",
         "/search/?q=zzzzqqq",
-        *(flat_page.get_absolute_url() for flat_page in flat_pages),
+        *(content_page.get_absolute_url() for content_page in content_pages),
     ]:
         watch.open(path)
     watch.open("/no-such-page/", status=404)
@@ -239,7 +237,7 @@ def test_admin_pages_break_no_rule_of_the_policy(page, settings, tmp_path):
     # Two-factor for staff has its own tests in accounts.
     settings.STAFF_MFA_REQUIRED = False
     lamp = _catalog()
-    about = _flat_pages()[0]
+    about = _content_pages()[0]
     staff = _user("staff@example.com", is_superuser=True)
     lighting = Category.objects.get(slug="lighting")
     version = Version.objects.get_for_object(lamp).first()
@@ -258,8 +256,9 @@ def test_admin_pages_break_no_rule_of_the_policy(page, settings, tmp_path):
         f"{ADMIN}catalog/product/export/",
         f"{ADMIN}catalog/category/",
         f"{ADMIN}catalog/category/{lighting.pk}/change/",
-        f"{ADMIN}flatpages/flatpage/",
-        f"{ADMIN}flatpages/flatpage/{about.pk}/change/",
+        f"{ADMIN}content/page/",
+        f"{ADMIN}content/page/{about.pk}/change/",
+        f"{ADMIN}content/page/add/",
         f"{ADMIN}accounts/user/",
         f"{ADMIN}accounts/user/{staff.pk}/change/",
         f"{ADMIN}catalog/product/{lamp.pk}/history/{version.pk}/",

@@ -13,7 +13,9 @@ def test_visitor_opens_home_and_follows_a_product_link(page):
     make_image(product=product)
 
     page.goto("/")
-    assert page.get_by_role("heading", name="Welcome to Showroom").is_visible()
+    assert page.get_by_role(
+        "heading", name="Well-made things for the home"
+    ).is_visible()
     page.get_by_role("link", name="Brass Lamp").click()
 
     page.wait_for_url(f"**{product.get_absolute_url()}")

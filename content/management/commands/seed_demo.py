@@ -1,4 +1,4 @@
-"""Fill an empty catalog with demo categories, products and images."""
+"""Fill an empty site with demo categories, products, images and pages."""
 
 import sys
 import time
@@ -7,13 +7,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.demo import demo_catalog_create
 from catalog.models import Product
+from content.demo import demo_pages_fill
 
 
 class Command(BaseCommand):
     help = (
-        "Create a demo category tree and products with generated images. "
-        "Does nothing when the catalog already has products; fails when it has "
-        "categories other than the demo's."
+        "Create a demo category tree and products with generated images, and "
+        "give the home and about pages demo blocks. Leaves a catalog that has "
+        "products and pages that staff changed alone; fails when the catalog "
+        "has categories other than the demo's."
     )
 
     def add_arguments(self, parser) -> None:
@@ -24,6 +26,8 @@ class Command(BaseCommand):
     def handle(self, *args, products: int, **options) -> None:
         if products < 1:
             raise CommandError("--products must be at least 1.")
+        if demo_pages_fill():
+            self.stdout.write("Gave the home and about pages demo blocks.")
         existing = Product.objects.count()
         if existing:
             self.stdout.write(f"The catalog has {existing} products; nothing to do.")
