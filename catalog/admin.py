@@ -23,7 +23,7 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from reversion.admin import VersionAdmin
 
-from catalog import services
+from catalog import history, services
 from catalog.admin_publishing import (
     PreviewLinkAdmin,
     PublicationFilter,
@@ -31,6 +31,7 @@ from catalog.admin_publishing import (
     day_time,
 )
 from catalog.admin_trees import NodeAdminMixin, NodeChoiceField, NodeForm
+from catalog.admin_versions import VersionCompareMixin, picture_thumbnail_url
 from catalog.models import (
     Category,
     Product,
@@ -40,6 +41,7 @@ from catalog.models import (
 )
 from catalog.resources import ProductResource
 from catalog.selectors import category_path_names
+from catalog.versions import PartKind, Parts
 
 # The list's image column; 48 px leaves the list room to fit 1280 px.
 THUMBNAIL_WIDTH = 48
@@ -138,7 +140,9 @@ class ProductPriceChangeForm(forms.Form):
 
 
 @admin.register(Product)
-class ProductAdmin(PublishingAdminMixin, ImportExportMixin, VersionAdmin):
+class ProductAdmin(
+    PublishingAdminMixin, ImportExportMixin, VersionCompareMixin, VersionAdmin
+):
     resource_classes = [ProductResource]
     formats = [CSV, XLSX]
     change_form_template = "admin/catalog/product/change_form.html"
@@ -171,6 +175,22 @@ class ProductAdmin(PublishingAdminMixin, ImportExportMixin, VersionAdmin):
     save_as = True
     save_on_top = True
     inlines = [ProductImageInline]
+    # History: compare versions field by field and image by image.
+    version_parts = (
+        Parts(
+            "Images",
+            (
+                PartKind(
+                    ProductImage,
+                    parent_field="product",
+                    order_by=("position",),
+                    label_field="alt_text",
+                    image_fields=("image",),
+                    thumbnail_url=picture_thumbnail_url,
+                ),
+            ),
+        ),
+    )
     actions = [
         "publish",
         "unpublish",
@@ -416,8 +436,11 @@ class CategoryForm(NodeForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(NodeAdminMixin, VersionAdmin):
+class CategoryAdmin(NodeAdminMixin, VersionCompareMixin, VersionAdmin):
     form = CategoryForm
+    # A version keeps the category where it is now in the tree (see
+    # catalog.history), so its place is never a difference between versions.
+    version_fields_exclude = history.TREE_FIELDS
     # The plain list, without reversion's "recover deleted" link.
     change_list_template = "admin/change_list.html"
     list_display = ("tree_name", "url_path", "position", "product_count", "updated_at")

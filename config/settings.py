@@ -415,8 +415,6 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [NONE],
         "script-src": [SELF, NONCE],
         "style-src": [SELF],
-        # The page editor's icons (django-content-editor's own font file).
-        "font-src": [SELF],
         "img-src": [SELF, "data:", *(MEDIA_ORIGINS or media_origins(MEDIA_URL))],
         # The admin's autocomplete fields fetch their choices.
         "connect-src": [SELF],

@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from catalog import history
 from catalog.admin_publishing import (
     PreviewLinkAdmin,
     PublicationFilter,
@@ -24,8 +25,12 @@ from catalog.admin_publishing import (
     day_time,
 )
 from catalog.admin_trees import NodeAdminMixin, NodeForm
+from catalog.admin_versions import VersionCompareMixin, picture_thumbnail_url
+from catalog.models import Picture
+from catalog.versions import PartKind, Parts
 from content import services
 from content.models import (
+    BLOCKS,
     Banner,
     CategoryTiles,
     ImageBlock,
@@ -97,8 +102,33 @@ def _inline(model, icon: str, *, fields=None, **options):
 
 
 @admin.register(Page)
-class PageAdmin(PublishingAdminMixin, NodeAdminMixin, VersionAdmin, ContentEditor):
+class PageAdmin(
+    PublishingAdminMixin,
+    NodeAdminMixin,
+    VersionCompareMixin,
+    VersionAdmin,
+    ContentEditor,
+):
     form = PageForm
+    # History: compare versions field by field and block by block. A version
+    # keeps the page where it is now in the tree (catalog.history).
+    version_fields_exclude = history.TREE_FIELDS
+    version_parts = (
+        Parts(
+            "Blocks",
+            tuple(
+                PartKind(
+                    block,
+                    parent_field="parent",
+                    order_by=("region", "ordering"),
+                    # The editor names an image block by its place.
+                    label_field="alt_text" if issubclass(block, Picture) else "",
+                    thumbnail_url=picture_thumbnail_url,
+                )
+                for block in BLOCKS
+            ),
+        ),
+    )
     change_form_template = "admin/content/page/change_form.html"
     list_display = ("tree_name", "url_path", "publication", "updated")
     list_display_links = ("tree_name",)
@@ -170,8 +200,11 @@ class PageAdmin(PublishingAdminMixin, NodeAdminMixin, VersionAdmin, ContentEdito
         # Its script also adds a <style> element of fixed rules ("Hide",
         # "Show" on each block), allowed by their hash; the browser test of
         # the policy fails if an upgrade of django-content-editor changes
-        # them.
-        response._csp_update = {"style-src": [EDITOR_STYLE_HASH]}
+        # them. Its icons are a font among its static files.
+        response._csp_update = {
+            "style-src": [EDITOR_STYLE_HASH],
+            "font-src": ["'self'"],
+        }
         return response
 
     def save_related(self, request, form, formsets, change: bool) -> None:

@@ -12,9 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import reversion
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.test import Client
+from reversion.models import Version
 
 from accounts import services as account_services
 from accounts.tests.factories import make_user
@@ -275,6 +277,13 @@ def test_admin_pages_showroom_customizes_add_no_violations_of_their_own(
     lamp = _catalog()[0]
     staff = make_user(email="staff@example.com", is_staff=True, is_superuser=True)
     checks.sign_in(staff)
+    with reversion.create_revision():
+        reversion.add_to_revision(lamp)
+    with reversion.create_revision():
+        lamp.summary = "A brass lamp, newly polished."
+        lamp.save()
+    history = f"{ADMIN}catalog/product/{lamp.pk}/history/"
+    first = Version.objects.get_for_object(lamp).last()
 
     baseline = _admin_violations(
         checks, [f"{ADMIN}auth/group/", f"{ADMIN}auth/group/add/"]
@@ -285,6 +294,8 @@ def test_admin_pages_showroom_customizes_add_no_violations_of_their_own(
             f"{ADMIN}catalog/product/",
             f"{ADMIN}catalog/product/{lamp.pk}/change/",
             f"{ADMIN}catalog/category/",
+            history,
+            f"{history}compare/?from={first.pk}&to=current",
         ],
     )
 
