@@ -9,12 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.text import slugify
 
-from catalog.services import node_create
 from catalog.tests.factories import make_category
 from config import sitecache
 from content.menus import menu_links_read
 from content.models import Menu, MenuItem, Page
+from content.tests.factories import make_page
 
 pytestmark = pytest.mark.django_db
 
@@ -26,13 +27,7 @@ _LINK = re.compile(r'<li><a href="([^"]*)">([^<]*)</a></li>')
 
 
 def _make_page(title: str, **fields) -> Page:
-    values = {
-        "slug": title.lower().replace(" ", "-"),
-        "status": Page.Status.PUBLISHED,
-        "publish_at": timezone.now() - timedelta(days=1),
-        **fields,
-    }
-    return node_create(node=Page(title=title, **values), parent=None)
+    return make_page(title=title, slug=slugify(title), **fields)
 
 
 def _links(client, place: str, address: str = "/products/") -> list[tuple[str, str]]:

@@ -1,56 +1,19 @@
 """Editors build and publish pages and menus in the admin; Viewers only look."""
 
-from datetime import timedelta
-
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.services import node_create
 from catalog.tests.adminforms import admin_form_data
 from content.models import Menu, Page, RichText
+from content.tests.factories import make_page
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _no_staff_two_factor(settings):
-    """Staff two-factor has its own tests in accounts; here it is off."""
-    settings.STAFF_MFA_REQUIRED = False
-
-
-def _staff_client(group: str) -> Client:
-    user = get_user_model().objects.create_user(
-        f"{group.lower()}@example.com", "secret-password-1", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=group))
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def editor() -> Client:
-    return _staff_client("Editors")
-
-
-@pytest.fixture
-def viewer() -> Client:
-    return _staff_client("Viewers")
-
-
 @pytest.fixture
 def page() -> Page:
-    node = Page(
-        title="Delivery",
-        slug="delivery",
-        status=Page.Status.PUBLISHED,
-        publish_at=timezone.now() - timedelta(days=1),
-    )
-    return node_create(node=node, parent=None)
+    return make_page(title="Delivery", slug="delivery")
 
 
 def _inline_prefix(response, model) -> str:
@@ -60,9 +23,9 @@ def _inline_prefix(response, model) -> str:
     raise AssertionError(f"No inline for {model.__name__}")
 
 
-def test_an_editor_creates_a_page_with_a_block_then_publishes_it(editor, client):
+def test_an_editor_creates_a_page_with_a_block_then_publishes_it(editor_client, client):
     add_url = reverse("admin:content_page_add")
-    form_page = editor.get(add_url)
+    form_page = editor_client.get(add_url)
     assert form_page.status_code == 200
     data = admin_form_data(form_page)
     blocks = _inline_prefix(form_page, RichText)
@@ -79,7 +42,7 @@ def test_an_editor_creates_a_page_with_a_block_then_publishes_it(editor, client)
         }
     )
 
-    response = editor.post(add_url, data)
+    response = editor_client.post(add_url, data)
 
     assert response.status_code == 302, response.context["errors"]
     page = Page.objects.get(url_path="opening-hours")
@@ -89,12 +52,12 @@ def test_an_editor_creates_a_page_with_a_block_then_publishes_it(editor, client)
     assert client.get("/pages/opening-hours/").status_code == 404
 
     change_url = reverse("admin:content_page_change", args=[page.pk])
-    data = admin_form_data(editor.get(change_url))
+    data = admin_form_data(editor_client.get(change_url))
     data["title"] = "Opening times"
     data["status"] = Page.Status.PUBLISHED
     data["publish_at_0"] = timezone.localtime().strftime("%Y-%m-%d")
     data["publish_at_1"] = "00:00:00"
-    response = editor.post(change_url, data)
+    response = editor_client.post(change_url, data)
 
     assert response.status_code == 302
     shown = client.get("/pages/opening-hours/").content.decode()
@@ -102,10 +65,10 @@ def test_an_editor_creates_a_page_with_a_block_then_publishes_it(editor, client)
     assert "<strong>every</strong>" in shown
 
 
-def test_an_editor_adds_a_link_to_a_menu(editor, client, page):
+def test_an_editor_adds_a_link_to_a_menu(editor_client, client, page):
     menu = Menu.objects.get(place=Menu.Place.FOOTER)
     url = reverse("admin:content_menu_change", args=[menu.pk])
-    form_page = editor.get(url)
+    form_page = editor_client.get(url)
     data = admin_form_data(form_page)
     prefix = form_page.context["inline_admin_formsets"][0].formset.prefix
     index = int(data[f"{prefix}-TOTAL_FORMS"])
@@ -118,7 +81,7 @@ def test_an_editor_adds_a_link_to_a_menu(editor, client, page):
         }
     )
 
-    response = editor.post(url, data)
+    response = editor_client.post(url, data)
 
     assert response.status_code == 302
     assert '<li><a href="/pages/delivery/">Delivery</a></li>' in (
@@ -126,15 +89,15 @@ def test_an_editor_adds_a_link_to_a_menu(editor, client, page):
     )
 
 
-def test_a_menu_link_with_two_targets_is_refused_with_a_message(editor, page):
+def test_a_menu_link_with_two_targets_is_refused_with_a_message(editor_client, page):
     menu = Menu.objects.get(place=Menu.Place.HEADER)
     url = reverse("admin:content_menu_change", args=[menu.pk])
-    form_page = editor.get(url)
+    form_page = editor_client.get(url)
     data = admin_form_data(form_page)
     prefix = form_page.context["inline_admin_formsets"][0].formset.prefix
     data[f"{prefix}-0-url"] = "/elsewhere/"
 
-    response = editor.post(url, data)
+    response = editor_client.post(url, data)
 
     assert response.status_code == 200
     assert "Choose one page, one category or one address" in response.content.decode()
@@ -143,33 +106,35 @@ def test_a_menu_link_with_two_targets_is_refused_with_a_message(editor, page):
 @pytest.mark.parametrize(
     "name", ["admin:content_page_changelist", "admin:content_menu_changelist"]
 )
-def test_a_viewer_may_look(viewer, name):
-    assert viewer.get(reverse(name)).status_code == 200
+def test_a_viewer_may_look(viewer_client, name):
+    assert viewer_client.get(reverse(name)).status_code == 200
 
 
-def test_a_viewer_sees_a_page_and_its_blocks_but_cannot_change_them(viewer, page):
+def test_a_viewer_sees_a_page_and_its_blocks_but_cannot_change_them(
+    viewer_client, page
+):
     RichText.objects.create(parent=page, region="main", ordering=10, text="Hi")
     change_url = reverse("admin:content_page_change", args=[page.pk])
 
-    shown = viewer.get(change_url)
+    shown = viewer_client.get(change_url)
     assert shown.status_code == 200
     assert "Hi" in shown.content.decode()
-    assert viewer.post(change_url, {"title": "Mine now"}).status_code == 403
-    assert viewer.get(reverse("admin:content_page_add")).status_code == 403
-    assert viewer.post(reverse("admin:content_page_add"), {}).status_code == 403
+    assert viewer_client.post(change_url, {"title": "Mine now"}).status_code == 403
+    assert viewer_client.get(reverse("admin:content_page_add")).status_code == 403
+    assert viewer_client.post(reverse("admin:content_page_add"), {}).status_code == 403
     assert Page.objects.get(pk=page.pk).title == "Delivery"
 
 
-def test_a_viewer_cannot_change_a_menu(viewer):
+def test_a_viewer_cannot_change_a_menu(viewer_client):
     menu = Menu.objects.get(place=Menu.Place.HEADER)
     url = reverse("admin:content_menu_change", args=[menu.pk])
 
-    assert viewer.get(url).status_code == 200
-    assert viewer.post(url, {}).status_code == 403
-    assert viewer.get(reverse("admin:content_menu_add")).status_code == 403
+    assert viewer_client.get(url).status_code == 200
+    assert viewer_client.post(url, {}).status_code == 403
+    assert viewer_client.get(reverse("admin:content_menu_add")).status_code == 403
 
 
-def test_a_viewer_sees_no_share_preview_links(viewer):
+def test_a_viewer_sees_no_share_preview_links(viewer_client):
     url = reverse("admin:content_pagepreviewlink_changelist")
 
-    assert viewer.get(url).status_code == 403
+    assert viewer_client.get(url).status_code == 403

@@ -13,23 +13,18 @@ from django.core.management.sql import (
 )
 from django.db import connection, models
 from django.utils import timezone
+from django.utils.text import slugify
 
-from catalog.services import node_create
 from catalog.tests.factories import make_category, make_product, product_names
 from content import search
 from content.models import Banner, Page, Question, Quote, RichText
+from content.tests.factories import make_page
 
 pytestmark = pytest.mark.django_db
 
 
-def _make_page(title: str, *, parent: Page | None = None, **fields) -> Page:
-    values = {
-        "slug": title.lower().replace(" ", "-"),
-        "status": Page.Status.PUBLISHED,
-        "publish_at": timezone.now() - timedelta(days=1),
-        **fields,
-    }
-    return node_create(node=Page(title=title, **values), parent=parent)
+def _make_page(title: str, **fields) -> Page:
+    return make_page(title=title, slug=slugify(title), **fields)
 
 
 def _block(model, page: Page, ordering: int = 10, **fields):

@@ -6,22 +6,16 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from catalog.services import node_create
 from content.models import Page
+from content.tests.factories import make_page
 
 pytestmark = pytest.mark.django_db
 
 NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
-def _make_page(title: str, *, parent: Page | None = None, **fields) -> Page:
-    values = {
-        "slug": title.lower(),
-        "status": Page.Status.PUBLISHED,
-        "publish_at": timezone.now() - timedelta(days=1),
-        **fields,
-    }
-    return node_create(node=Page(title=title, **values), parent=parent)
+def _make_page(title: str, **fields) -> Page:
+    return make_page(title=title, slug=title.lower(), **fields)
 
 
 def _pages_section(client) -> dict[str, str | None]:
